@@ -1,0 +1,33 @@
+"""Errors a user can act on. Anything else is a bug and is logged with a reference id."""
+
+
+class UserFacingError(Exception):
+    """An error whose message is safe and useful to show to the user as is."""
+
+
+class BadInputError(UserFacingError):
+    """The input cannot be read as an article (empty, binary, too large, not UTF-8)."""
+
+
+class NotAnArticleError(UserFacingError):
+    """The page or file holds no article text."""
+
+
+class NotEnglishError(UserFacingError):
+    """The article is not in English, which is the only language analysed."""
+
+
+class FetchError(UserFacingError):
+    """A URL could not be fetched, or was refused for safety."""
+
+
+class NotFoundError(UserFacingError):
+    """The thing asked for does not exist in this server."""
+
+
+class PermissionDeniedError(UserFacingError):
+    """The member lacks the Discord permission a command needs."""
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; start-up stops with this one line."""
