@@ -1,0 +1,124 @@
+"""Runs extraction + analysis off the event loop: a process pool for the bot, a thread for the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import threading
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from spacy.language import Language
+
+from bot.nlp.extract import extract
+from bot.nlp.models import Analysis, ExtractedArticle
+from bot.nlp.pipeline import DEFAULT_SENTENCES, analyze, load_nlp
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """One document to extract and analyse: a file's bytes, a fetched page, or pasted text."""
+
+    data: bytes | str
+    name: str = "input"
+    url: str | None = None
+    content_type: str | None = None
+    title: str | None = None
+    method: str | None = None
+    sentences: int = DEFAULT_SENTENCES
+
+
+@dataclass(frozen=True)
+class AnalyzedArticle:
+    """The extracted article and what the pipeline learned from it."""
+
+    article: ExtractedArticle
+    analysis: Analysis
+
+
+def run_request(nlp: Language, request: AnalysisRequest) -> AnalyzedArticle:
+    """Extract and analyse one document with an already loaded model."""
+    article = extract(
+        request.data, name=request.name, url=request.url, content_type=request.content_type
+    )
+    if request.title and not article.title:
+        article = replace(article, title=request.title)
+    analysis = analyze(nlp, article, method=request.method, sentences=request.sentences)
+    return AnalyzedArticle(article=article, analysis=analysis)
+
+
+class Analyzer(Protocol):
+    """Something that analyses documents without blocking the event loop."""
+
+    async def analyze(self, request: AnalysisRequest) -> AnalyzedArticle: ...
+
+    async def close(self) -> None: ...
+
+
+_worker_nlp: Language | None = None
+
+
+def _init_worker(model_name: str | None) -> None:
+    global _worker_nlp
+    _worker_nlp = load_nlp(model_name)
+
+
+def _run_in_worker(request: AnalysisRequest) -> AnalyzedArticle:
+    assert _worker_nlp is not None, "worker not initialised"
+    return run_request(_worker_nlp, request)
+
+
+def _warm_up() -> bool:
+    return _worker_nlp is not None
+
+
+class ProcessPoolAnalyzer:
+    """A pool of worker processes that each load the spaCy model once (spawned: the parent has threads)."""
+
+    def __init__(self, model_name: str | None, workers: int = 1) -> None:
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(model_name,),
+        )
+        self._workers = workers
+
+    async def start(self) -> None:
+        """Load the model in every worker now rather than on the first user's request."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._pool, _warm_up) for _ in range(self._workers))
+        )
+
+    async def analyze(self, request: AnalysisRequest) -> AnalyzedArticle:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _run_in_worker, request)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
+
+
+class ThreadAnalyzer:
+    """One model in this process, used from a worker thread: for the CLI and the console."""
+
+    def __init__(self, model_name: str | None) -> None:
+        self._model_name = model_name
+        self._nlp: Language | None = None
+        self._lock = threading.Lock()
+
+    def _run(self, request: AnalysisRequest) -> AnalyzedArticle:
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = load_nlp(self._model_name)
+            return run_request(self._nlp, request)
+
+    async def analyze(self, request: AnalysisRequest) -> AnalyzedArticle:
+        return await asyncio.to_thread(self._run, request)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,155 @@
+"""Raw bytes or HTML → an article's metadata and clean body text (no NLP, no I/O)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+import trafilatura
+
+from bot.errors import BadInputError, NotAnArticleError
+from bot.nlp.models import ExtractedArticle, Segment
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_BYTES = 5_000_000
+MIN_ARTICLE_CHARS = 200
+
+# Lines that carry no news: contact lines, comment policies, wire credits, share prompts.
+_BOILERPLATE = re.compile(
+    r"can be reached at|comment policy|based in part on wire(?: service)? reports"
+    r"|all rights reserved|^\W*copyright\b|©\s*\d{4}|sign up for (?:our|the) newsletter"
+    r"|^\W*(?:follow|like) us on|^\W*share this (?:article|story)|^\W*click here to"
+    r"|^\W*read more:|^\W*advertisement\W*$|contributed to this report"
+    r"|^\W*(?:reporting|writing|editing) by\b|^\W*this (?:article|story) (?:was|has been) updated",
+    re.IGNORECASE,
+)
+_HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
+
+
+def decode_input(data: bytes, *, name: str = "input") -> str:
+    """Decode a file's bytes as UTF-8 text, refusing what cannot be an article."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise BadInputError(
+            f"{name}: file is too large ({len(data) / 1e6:.1f} MB; the limit is "
+            f"{MAX_INPUT_BYTES / 1e6:.0f} MB)."
+        )
+    if not data.strip():
+        raise BadInputError(f"{name}: file is empty.")
+    if b"\x00" in data[:65536]:
+        raise BadInputError(f"{name}: this is a binary file, not an article.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise BadInputError(
+            f"{name}: not valid UTF-8 text (bad byte at position {err.start})."
+        ) from err
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.01 * min(len(text), 65536):
+        raise BadInputError(f"{name}: this looks like a binary file, not an article.")
+    return text
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a document should go through the HTML extractor."""
+    head = text[:4096]
+    return bool(_HTML_SNIFF.search(head)) and head.count("<") >= 3
+
+
+def is_boilerplate(line: str) -> bool:
+    """A line that is a contact note, comment policy, wire credit or similar."""
+    return bool(_BOILERPLATE.search(line))
+
+
+def _looks_like_title(line: str, rest: list[str]) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 20 and not _SENTENCE_END.search(line) and len(rest) >= 2
+
+
+def extract_text(raw: str, *, url: str | None = None) -> ExtractedArticle:
+    """Plain text as is: one paragraph per line, boilerplate lines dropped, offsets kept."""
+    lines: list[tuple[int, str]] = []
+    offset = 0
+    for piece in raw.splitlines(keepends=True):
+        body = piece.rstrip("\r\n")
+        stripped = body.rstrip()
+        if stripped.strip():
+            lines.append((offset, stripped))
+        offset += len(piece)
+    title: str | None = None
+    if lines and _looks_like_title(lines[0][1].strip(), [line for _, line in lines[1:]]):
+        title = lines[0][1].strip()
+        lines = lines[1:]
+    kept = [(start, line) for start, line in lines if not is_boilerplate(line)]
+    parts: list[str] = []
+    segments: list[Segment] = []
+    clean_len = 0
+    for start, line in kept:
+        if parts:
+            parts.append("\n")
+            clean_len += 1
+        segments.append(Segment(clean_start=clean_len, source_start=start, length=len(line)))
+        parts.append(line)
+        clean_len += len(line)
+    text = "".join(parts)
+    if len(text.strip()) < MIN_ARTICLE_CHARS // 4:
+        raise NotAnArticleError("The text is too short to be an article.")
+    return ExtractedArticle(
+        text=text, title=title, url=url, source_kind="text", segments=tuple(segments)
+    )
+
+
+def _clean_body(body: str) -> str:
+    lines = [line.strip() for line in body.splitlines()]
+    return "\n".join(line for line in lines if line and not is_boilerplate(line))
+
+
+def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
+    """Extract the article from an HTML page with trafilatura, favouring precision."""
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=False,
+    )
+    body = _clean_body(document.text or "") if document is not None else ""
+    if len(body) < MIN_ARTICLE_CHARS:
+        # Precision settings sometimes drop short or unusual pages whole: retry with recall.
+        fallback = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, favor_recall=True, include_comments=False
+        )
+        if fallback is not None and len(fallback.text or "") > len(body):
+            document = fallback
+            body = _clean_body(fallback.text or "")
+    if document is None or len(body) < MIN_ARTICLE_CHARS:
+        raise NotAnArticleError("No article text found on this page.")
+    return ExtractedArticle(
+        text=body,
+        title=(document.title or None),
+        byline=(document.author or None),
+        published=(document.date or None),
+        site_name=(document.sitename or document.hostname or None),
+        url=url or document.url or None,
+        source_kind="html",
+    )
+
+
+def extract(data: bytes | str, *, name: str = "input", url: str | None = None,
+            content_type: str | None = None) -> ExtractedArticle:
+    """Bytes or text of a file or page → ExtractedArticle, choosing HTML or plain text."""
+    text = decode_input(data, name=name) if isinstance(data, bytes) else data
+    if not text.strip():
+        raise BadInputError(f"{name}: file is empty.")
+    is_html = (
+        content_type in {"text/html", "application/xhtml+xml"}
+        if content_type
+        else name.lower().endswith((".html", ".htm", ".xhtml")) or looks_like_html(text)
+    )
+    article = extract_html(text, url=url) if is_html else extract_text(text, url=url)
+    if url and not article.url:
+        article = replace(article, url=url)
+    return article
