@@ -1,0 +1,33 @@
+"""Fixtures shared by the whole suite: the real spaCy pipeline and the shared datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from bot.nlp.pipeline import load_nlp
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED = REPO / "seeds" / "000_e9df03318483bce7.txt"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test with the reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs ../shared/{'/'.join(parts)} (internal datasets, not in a plain clone)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    """The real model with our components, loaded once for the whole run."""
+    return load_nlp()
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
