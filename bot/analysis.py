@@ -1,4 +1,4 @@
-"""Runs extraction + analysis off the event loop: a process pool for the bot, a thread for the CLI."""
+"""Runs extraction and analysis off the event loop: processes for the bot, a thread for the CLI."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def _warm_up() -> bool:
 
 
 class ProcessPoolAnalyzer:
-    """A pool of worker processes that each load the spaCy model once (spawned: the parent has threads)."""
+    """Worker processes that each load the spaCy model once (spawned: the parent has threads)."""
 
     def __init__(self, model_name: str | None, workers: int = 1) -> None:
         self._pool = concurrent.futures.ProcessPoolExecutor(

