@@ -1,13 +1,140 @@
-"""PLACEHOLDER: people, organizations and places (being written)."""
+"""People, organizations and places: canonical names, mention counts and a per-article person table.
+
+The small English model mislabels diplomatic copy (Samantha Power as ORG, Subi Reef as PERSON,
+"North Korea’s" with the possessive inside the span). An entity ruler before `ner` fixes the
+international organizations; cheap rules after the parse fix the rest. The person table (full
+names, surname aliases, titles, mention positions) is what quote attribution resolves speakers
+against.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
 from bot.nlp.models import Entity
+
+log = logging.getLogger(__name__)
+
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
+RULER_NAME = "diplomatic_entity_ruler"
+
+HONORIFICS = frozenset(
+    {"mr.", "mr", "mrs.", "mrs", "ms.", "ms", "dr.", "dr", "miss", "mister", "madam", "mme."}
+)
+NAME_SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"})
+POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’", "s"})
+LEADING_DROPS = frozenset({"the"})
+
+# Last words that make a "person" a place: the small model calls reefs and islands people.
+PLACE_HEADS = frozenset(
+    "reef reefs island islands sea strait straits bay river mountain mountains peninsula lake"
+    " ocean gulf valley desert canal shoal shoals atoll archipelago coast plateau".split()
+)
+# Words that make a "person" an organization (airlines, agencies, parties, media).
+ORG_WORDS = frozenset(
+    "air airlines airways airline bank corp corp. inc inc. company group party committee council"
+    " agency ministry department university news times post institute foundation association"
+    " union organization organisation commission court army navy police network press"
+    " administration campaign congress senate parliament".split()
+)
+
+# A person's name followed by these words names a government or campaign.
+GOVERNMENT_WORDS = frozenset({"administration", "government", "campaign", "cabinet"})
+
+# Abbreviated titles written before names, and what a later nominal mention calls them.
+TITLE_ABBREVIATIONS = {
+    "sen.": "senator",
+    "rep.": "representative",
+    "gov.": "governor",
+    "gen.": "general",
+    "lt.": "lieutenant",
+    "col.": "colonel",
+    "adm.": "admiral",
+    "pres.": "president",
+    "sec.": "secretary",
+    "amb.": "ambassador",
+    "atty.": "attorney",
+    "supt.": "superintendent",
+    "rev.": "reverend",
+}
+
+# International organizations and their aliases: canonical name -> surface forms.
+ORGANIZATION_ALIASES: dict[str, tuple[str, ...]] = {
+    "United Nations": ("United Nations", "U.N.", "UN"),
+    "United Nations Security Council": (
+        "United Nations Security Council",
+        "U.N. Security Council",
+        "UN Security Council",
+        "Security Council",
+        "UNSC",
+    ),
+    "United Nations General Assembly": (
+        "United Nations General Assembly",
+        "U.N. General Assembly",
+        "UN General Assembly",
+        "General Assembly",
+    ),
+    "United Nations Human Rights Council": (
+        "United Nations Human Rights Council",
+        "U.N. Human Rights Council",
+        "UN Human Rights Council",
+        "Human Rights Council",
+    ),
+    "NATO": ("NATO", "North Atlantic Treaty Organization"),
+    "European Union": ("European Union", "EU", "E.U."),
+    "European Commission": ("European Commission",),
+    "International Atomic Energy Agency": ("International Atomic Energy Agency", "IAEA"),
+    "ASEAN": ("ASEAN", "Association of Southeast Asian Nations"),
+    "World Health Organization": ("World Health Organization", "WHO"),
+    "International Monetary Fund": ("International Monetary Fund", "IMF"),
+    "World Bank": ("World Bank",),
+    "World Trade Organization": ("World Trade Organization", "WTO"),
+    "OPEC": ("OPEC", "Organization of the Petroleum Exporting Countries"),
+    "G7": ("G7", "G-7", "Group of Seven"),
+    "G20": ("G20", "G-20", "Group of 20", "Group of Twenty"),
+    "African Union": ("African Union",),
+    "Arab League": ("Arab League",),
+    "International Criminal Court": ("International Criminal Court",),
+    "OSCE": ("OSCE", "Organization for Security and Co-operation in Europe"),
+    "UNESCO": ("UNESCO",),
+    "UNICEF": ("UNICEF",),
+    "UNHCR": ("UNHCR",),
+    "Kyodo News": ("Kyodo News", "Kyodo"),
+    "Xinhua": ("Xinhua", "Xinhua News Agency"),
+    "Yonhap": ("Yonhap", "Yonhap News Agency"),
+    "Associated Press": ("Associated Press",),
+    "Reuters": ("Reuters",),
+    "Agence France-Presse": ("Agence France-Presse", "AFP"),
+    "State Department": ("State Department",),
+    "Pentagon": ("Pentagon",),
+    "White House": ("White House",),
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person of the article: canonical full name, aliases, titles and mention positions."""
+
+    name: str
+    aliases: tuple[str, ...]
+    titles: tuple[str, ...]
+    mentions: tuple[tuple[int, int], ...]  # token spans [start, end) of name mentions
+    gender: str | None = None  # "m"/"f" when an honorific said so, else None
+
+    @property
+    def title(self) -> str | None:
+        """The first title the article gives the person."""
+        return self.titles[0] if self.titles else None
+
+    @property
+    def surname(self) -> str:
+        """The family name as the article uses it alone (last word, suffixes aside)."""
+        return _surname(tuple(self.name.split()))
 
 
 @dataclass(frozen=True)
@@ -15,12 +142,450 @@ class EntityIndex:
     """The article's entities, with what quote attribution needs to resolve speakers."""
 
     entities: tuple[Entity, ...]
+    people: tuple[Person, ...] = ()
+    # token index -> (canonical name, label) for every token inside a kept entity mention
+    token_entities: dict[int, tuple[str, str]] = field(default_factory=dict, compare=False)
+
+    def entity_at(self, token_index: int) -> tuple[str, str] | None:
+        """Canonical name and label of the entity mention covering a token, if any."""
+        return self.token_entities.get(token_index)
+
+    def person(self, name: str) -> Person | None:
+        """The person table row for a canonical name."""
+        for person in self.people:
+            if person.name == name:
+                return person
+        return None
+
+    def resolve_name(self, words: Sequence[str], at_token: int) -> str | None:
+        """Canonical person for a name written as words (honorifics ignored), near a position."""
+        cleaned = tuple(w for w in words if w.lower() not in HONORIFICS)
+        if not cleaned:
+            return None
+        candidates = _matching_people(self.people, cleaned)
+        return _closest_person(candidates, at_token)
+
+    def resolve_title(self, words: Sequence[str], at_token: int) -> str | None:
+        """Canonical person whose article-given title matches a role phrase ("the secretary")."""
+        content = [
+            w.lower()
+            for w in words
+            if w.lower() not in {"the", "a", "an", "his", "her", "its", "their", "former"}
+        ]
+        if not content:
+            return None
+        head = _expand_title_word(content[-1])
+        wanted = {_expand_title_word(w) for w in content}
+        matches = []
+        for person in self.people:
+            for title in person.titles:
+                title_words = {_expand_title_word(w.lower()) for w in title.split()}
+                if head in title_words and wanted <= title_words:
+                    matches.append(person)
+                    break
+        return _closest_person(matches, at_token)
+
+
+def _expand_title_word(word: str) -> str:
+    """Compare titles by their long form (Sen. = senator) and without trailing punctuation."""
+    word = TITLE_ABBREVIATIONS.get(word, word)
+    return word.strip(".,")
+
+
+def _surname(words: tuple[str, ...]) -> str:
+    """Last word of a name, skipping generational suffixes."""
+    kept = [w for w in words if w.lower() not in NAME_SUFFIXES]
+    return (kept or list(words))[-1]
+
+
+def _matching_people(people: Iterable[Person], words: tuple[str, ...]) -> list[Person]:
+    """People a written name can denote: exact, same surname, or same given name."""
+    text = " ".join(words)
+    exact = [p for p in people if p.name == text or text in p.aliases]
+    if exact:
+        return exact
+    if len(words) == 1:
+        word = words[0]
+        by_surname = [p for p in people if p.surname == word]
+        if by_surname:
+            return by_surname
+        return [p for p in people if word in p.name.split()]
+    surname = _surname(words)
+    return [
+        p for p in people if p.surname == surname and _given_names_compatible(words, p.name.split())
+    ]
+
+
+def _closest_person(candidates: Sequence[Person], at_token: int) -> str | None:
+    """Of several candidates, the one mentioned most recently before the position (else first)."""
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0].name
+
+    def last_before(person: Person) -> int:
+        starts = [s for s, _ in person.mentions if s <= at_token]
+        return max(starts) if starts else -1
+
+    best = max(candidates, key=last_before)
+    if last_before(best) >= 0:
+        return best.name
+    return min(candidates, key=lambda p: p.mentions[0][0] if p.mentions else 10**9).name
+
+
+def _given_names_compatible(a: Sequence[str], b: Sequence[str]) -> bool:
+    """John Kerry ~ John F. Kerry ~ J. Kerry; John Kerry !~ Teresa Kerry."""
+    first_a, first_b = a[0].rstrip("."), b[0].rstrip(".")
+    if first_a == first_b:
+        return True
+    if len(first_a) == 1 and first_b.startswith(first_a):
+        return True
+    return len(first_b) == 1 and first_a.startswith(first_b)
+
+
+def _organization_patterns() -> list[dict[str, object]]:
+    """EntityRuler token patterns (case-sensitive) for international organizations."""
+    patterns: list[dict[str, object]] = []
+    for canonical, forms in ORGANIZATION_ALIASES.items():
+        for form in forms:
+            patterns.append({"label": "ORG", "pattern": form, "id": canonical})
+    return patterns
 
 
 def add_entity_ruler(nlp: Language) -> None:
-    """Install patterns that repair the small model's labels (placeholder: none yet)."""
+    """Install an EntityRuler before `ner` that labels international organizations and aliases."""
+    if RULER_NAME in nlp.pipe_names:
+        return
+    before = "ner" if "ner" in nlp.pipe_names else None
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name=RULER_NAME,
+        before=before,
+        config={"phrase_matcher_attr": "ORTH", "overwrite_ents": False},
+    )
+    ruler.add_patterns(_organization_patterns())  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Mention:
+    """One cleaned entity mention (mutable while the article is being indexed)."""
+
+    start: int  # token index
+    end: int  # token index (exclusive)
+    words: tuple[str, ...]
+    label: str
+    canonical: str | None  # fixed canonical name (ruler id) if any
+    honorific: str | None = None
+
+
+def _clean_span(doc: Doc, ent: Span) -> tuple[int, int, str | None]:
+    """Token bounds of an entity without line breaks, leading "the", possessives; and honorific."""
+    start, end = ent.start, ent.end
+    for token in ent:
+        if "\n" in token.text or (token.i < end - 1 and "\n" in token.whitespace_):
+            end = token.i if "\n" in token.text else token.i + 1
+            break
+    while start < end and (doc[start].lower_ in LEADING_DROPS or doc[start].is_punct):
+        start += 1
+    honorific = None
+    while start < end and doc[start].lower_ in HONORIFICS:
+        honorific = doc[start].lower_
+        start += 1
+    while end > start and (
+        (doc[end - 1].lower_ in POSSESSIVE_MARKS and doc[end - 1].tag_ == "POS")
+        or doc[end - 1].text in {"'s", "’s", "’", "'"}
+        or (doc[end - 1].is_punct and doc[end - 1].text not in {"."})
+    ):
+        end -= 1
+    if honorific is None and start > 0 and doc[start - 1].lower_ in HONORIFICS:
+        honorific = doc[start - 1].lower_
+    return start, end, honorific
+
+
+def _cut_at_inner_possessive(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """ "the North’s Jan. 6" -> "the North": a possessive inside a span ends the name."""
+    for index in range(start + 1, end):
+        if doc[index].tag_ == "POS" or doc[index].text in {"’s", "'s"}:
+            return start, index
+    return start, end
+
+
+def _span_words(doc: Doc, start: int, end: int) -> tuple[str, ...]:
+    """Whitespace-separated words of a token range, possessive stripped from the last one."""
+    if start >= end:
+        return ()
+    words = doc[start:end].text.split()
+    if words:
+        words[-1] = _strip_word(words[-1])
+    return tuple(w for w in words if w)
+
+
+def _strip_word(word: str) -> str:
+    """A name word without a glued possessive ("Korea’s" -> "Korea")."""
+    for mark in ("’s", "'s"):
+        if word.endswith(mark) and len(word) > len(mark):
+            return word[: -len(mark)]
+    return word
+
+
+def _repair_label(words: tuple[str, ...], label: str, person_words: set[str]) -> str:
+    """Cheap fixes for the small model's common label errors."""
+    lowered = [w.lower() for w in words]
+    if label == "PERSON":
+        if lowered[-1] in PLACE_HEADS:
+            return "LOC"
+        if any(w in ORG_WORDS for w in lowered):
+            return "ORG"
+        return label
+    if (
+        label in {"ORG", "GPE", "NORP", "FAC", "LOC"}
+        and 1 < len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+        and _surname(words) in person_words
+        and not any(w in ORG_WORDS or w in PLACE_HEADS for w in lowered)
+    ):
+        return "PERSON"
+    return label
+
+
+def _collect_mentions(doc: Doc) -> list[_Mention]:
+    """Cleaned entity mentions of the kept labels, with labels repaired."""
+    raw: list[_Mention] = []
+    for ent in doc.ents:
+        if ent.label_ not in ENTITY_LABELS:
+            continue
+        start, end, honorific = _clean_span(doc, ent)
+        if start >= end:
+            continue
+        start, end = _cut_at_inner_possessive(doc, start, end)
+        label = ent.label_
+        if label == "PERSON" and end < len(doc) and doc[end].lower_ in GOVERNMENT_WORDS:
+            end += 1  # "Obama administration" is the government, not the man
+            label = "ORG"
+        words = _span_words(doc, start, end)
+        if not words or not any(ch.isalpha() for ch in "".join(words)):
+            continue
+        if all(not w[:1].isupper() for w in words):
+            continue  # "state" in "the secretary of state": not a name
+        if label == "ORG" and _inside_title(doc, start, end):
+            continue  # "State" in "Secretary of State"
+        canonical = ent.ent_id_ or None
+        raw.append(_Mention(start, end, words, label, canonical, honorific))
+    person_words = {
+        _surname(m.words) for m in raw if m.label == "PERSON" and m.canonical is None
+    } | {m.words[0] for m in raw if m.honorific is not None}
+    for mention in raw:
+        if mention.canonical is None:
+            mention.label = _repair_label(mention.words, mention.label, person_words)
+            if mention.honorific is not None and mention.label in {"ORG", "GPE", "NORP", "FAC"}:
+                mention.label = "PERSON"
+    return raw
+
+
+def _inside_title(doc: Doc, start: int, end: int) -> bool:
+    """True for "State" in "Secretary of State" (the model's favourite fake ORG)."""
+    return (
+        end - start == 1
+        and doc[start].text in {"State", "state"}
+        and start >= 2
+        and doc[start - 1].lower_ == "of"
+        and doc[start - 2].lower_ in {"secretary", "department", "secretaries"}
+    )
+
+
+def _title_before(doc: Doc, start: int, end: int) -> str | None:
+    """The role written before a name ("Chinese Foreign Minister" Wang Yi), if any."""
+    head = doc[start:end].root
+    left = head.left_edge.i
+    if left >= start:
+        return None
+    tokens = list(doc[left:start])
+    cut = 0
+    for index, token in enumerate(tokens):
+        if (
+            token.is_punct
+            or (
+                token.dep_ in {"det", "poss", "case", "cc", "prep", "predet"}
+                and token.lower_ != "of"
+            )
+            or token.pos_ in {"VERB", "AUX", "SCONJ", "CCONJ", "DET", "PRON", "NUM"}
+            or token.lower_ in HONORIFICS
+            or token.tag_ == "POS"
+            or "\n" in token.text
+            or "\n" in token.whitespace_
+        ):
+            cut = index + 1
+    tokens = tokens[cut:]
+    while tokens and tokens[0].lower_ == "of":
+        tokens = tokens[1:]
+    if not tokens or not any(t.pos_ in {"NOUN", "PROPN"} for t in tokens):
+        return None
+    if all(t.ent_type_ in {"NORP", "GPE", "ORG"} for t in tokens):
+        return None
+    return " ".join(t.text for t in tokens)
+
+
+def _title_after(doc: Doc, start: int, end: int) -> str | None:
+    """The role given in an appositive ("Samantha Power, the U.S. ambassador to the U.N.")."""
+    head = doc[start:end].root
+    for child in head.rights:
+        if child.dep_ != "appos" or child.ent_type_ == "PERSON":
+            continue
+        if child.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        tokens = [t for t in child.subtree if "\n" not in t.text]
+        while tokens and (tokens[0].dep_ in {"det", "poss", "punct"} or tokens[0].tag_ == "POS"):
+            tokens = tokens[1:]
+        while tokens and tokens[-1].is_punct and tokens[-1].text != ".":
+            tokens = tokens[:-1]
+        if 0 < len(tokens) <= 12:
+            return "".join(t.text_with_ws for t in tokens).strip()
+    return None
+
+
+@dataclass
+class _Cluster:
+    """A person being assembled from mentions (mutable while the article is indexed)."""
+
+    words: tuple[str, ...]
+    forms: list[str] = field(default_factory=list)
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    gender: str | None = None
+
+    def last_start_before(self, token_index: int) -> int:
+        """Start of the latest mention before a position, or -1."""
+        return max((s for s, _ in self.mentions if s < token_index), default=-1)
+
+
+def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person], dict[int, str]]:
+    """Group person mentions into people: full names first, then surnames into full names."""
+    people_mentions = sorted((m for m in mentions if m.label == "PERSON"), key=lambda m: m.start)
+    clusters: list[_Cluster] = []
+    owner: dict[int, _Cluster] = {}
+    for index, mention in enumerate(people_mentions):
+        if len(mention.words) < 2:
+            continue
+        for cluster in clusters:
+            if _surname(cluster.words) == _surname(mention.words) and _given_names_compatible(
+                cluster.words, mention.words
+            ):
+                if len(mention.words) > len(cluster.words):
+                    cluster.words = mention.words
+                owner[index] = cluster
+                break
+        else:
+            clusters.append(_Cluster(mention.words))
+            owner[index] = clusters[-1]
+        owner[index].mentions.append((mention.start, mention.end))
+    full_name_clusters = list(clusters)
+    for index, mention in enumerate(people_mentions):
+        if index in owner:
+            continue
+        word = mention.words[0]
+        candidates = [c for c in full_name_clusters if _surname(c.words) == word] or [
+            c for c in full_name_clusters if word in c.words
+        ]
+        if not candidates:
+            candidates = [c for c in clusters if c.words == mention.words]
+        if not candidates:
+            clusters.append(_Cluster(mention.words))
+            cluster = clusters[-1]
+        elif len(candidates) == 1:
+            cluster = candidates[0]
+        else:
+            cluster = max(candidates, key=lambda c: c.last_start_before(mention.start))
+        owner[index] = cluster
+        cluster.mentions.append((mention.start, mention.end))
+    for cluster in clusters:
+        cluster.mentions.sort()
+    for index, mention in enumerate(people_mentions):
+        cluster = owner[index]
+        cluster.forms.append(" ".join(mention.words))
+        for title in (
+            _title_before(doc, mention.start, mention.end),
+            _title_after(doc, mention.start, mention.end),
+        ):
+            if title and title not in cluster.titles:
+                cluster.titles.append(title)
+        if cluster.gender is None and mention.honorific:
+            cluster.gender = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
+    people: list[Person] = []
+    token_owner: dict[int, str] = {}
+    for cluster in clusters:
+        name = " ".join(cluster.words)
+        people.append(
+            Person(
+                name=name,
+                aliases=tuple(dict.fromkeys(f for f in cluster.forms if f != name)),
+                titles=tuple(cluster.titles),
+                mentions=tuple(cluster.mentions),
+                gender=cluster.gender,
+            )
+        )
+        for start, end in cluster.mentions:
+            for token_index in range(start, end):
+                token_owner[token_index] = name
+    return people, token_owner
+
+
+def _canonical_other(mention: _Mention) -> str:
+    """Canonical name of a non-person entity: the ruler's id, else the cleaned words."""
+    if mention.canonical:
+        return mention.canonical
+    return " ".join(mention.words)
 
 
 def extract_entities(doc: Doc) -> EntityIndex:
-    """Canonical entities of one parsed article (placeholder)."""
-    return EntityIndex(entities=())
+    """Canonical entities of one parsed article, with the person table quotes need."""
+    mentions = _collect_mentions(doc)
+    people, token_owner = _cluster_people(doc, mentions)
+    token_entities: dict[int, tuple[str, str]] = {
+        i: (name, "PERSON") for i, name in token_owner.items()
+    }
+    counts: dict[tuple[str, str], int] = {}
+    forms: dict[tuple[str, str], list[str]] = {}
+    first_seen: dict[tuple[str, str], int] = {}
+    by_lower: dict[str, str] = {}
+    for mention in mentions:
+        if mention.label == "PERSON":
+            continue
+        name = _canonical_other(mention)
+        name = by_lower.setdefault(name.lower(), name)
+        key = (name, mention.label)
+        counts[key] = counts.get(key, 0) + 1
+        forms.setdefault(key, []).append(" ".join(mention.words))
+        first_seen.setdefault(key, mention.start)
+        for token_index in range(mention.start, mention.end):
+            token_entities.setdefault(token_index, (name, mention.label))
+    entities: list[tuple[int, int, Entity]] = []
+    for person in people:
+        entity = Entity(
+            name=person.name,
+            label="PERSON",
+            mentions=len(person.mentions),
+            aliases=person.aliases,
+            title=person.title,
+        )
+        entities.append((-entity.mentions, person.mentions[0][0], entity))
+    for (name, label), count in counts.items():
+        aliases = tuple(dict.fromkeys(f for f in forms[(name, label)] if f != name))
+        entity = Entity(name=name, label=label, mentions=count, aliases=aliases)
+        entities.append((-count, first_seen[(name, label)], entity))
+    entities.sort(key=lambda row: (row[0], row[1]))
+    return EntityIndex(
+        entities=tuple(e for _, _, e in entities),
+        people=tuple(people),
+        token_entities=token_entities,
+    )
+
+
+def person_words_of(token: Token) -> tuple[str, ...]:
+    """The proper-noun words naming a token's noun phrase (compounds + head), honorifics dropped."""
+    words = [
+        _strip_word(t.text)
+        for t in token.lefts
+        if t.dep_ in {"compound", "flat"} and t.pos_ == "PROPN" and t.lower_ not in HONORIFICS
+    ]
+    words.append(_strip_word(token.text))
+    return tuple(w for w in words if w)
