@@ -1,0 +1,83 @@
+"""Frozen rows the Store returns, so callers never see SQL rows or connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.nlp.models import ExtractedArticle
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as kept for one guild (None = the console), with its summary sentences."""
+
+    id: int
+    guild_id: int | None
+    url: str | None
+    canonical_url: str | None
+    title: str | None
+    byline: str | None
+    published: str | None
+    site_name: str | None
+    text: str
+    added_at: datetime
+    added_by: int | None
+    summary_method: str
+    summary: tuple[str, ...]
+    source_kind: str = "text"
+    language: str = "en"
+
+    def to_extracted(self) -> ExtractedArticle:
+        """The article as the pipeline saw it, so it can be re-rendered without re-fetching."""
+        return ExtractedArticle(
+            text=self.text,
+            title=self.title,
+            byline=self.byline,
+            published=self.published,
+            site_name=self.site_name,
+            url=self.url,
+            source_kind=self.source_kind,
+        )
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """The stored article and whether this call created it (False: it was already there)."""
+
+    article: StoredArticle
+    created: bool
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result; the snippet marks matched words with HIGHLIGHT_START/END."""
+
+    article_id: int
+    title: str | None
+    url: str | None
+    snippet: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search hits, best first, and how many articles matched in total."""
+
+    hits: tuple[SearchHit, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class StoredQuote:
+    """A quotation with its speaker and the article it came from."""
+
+    text: str
+    speaker: str | None
+    title: str | None
+    cue: str | None
+    partial: bool
+    article_id: int
+    article_title: str | None
+    article_url: str | None
+    added_at: datetime

@@ -1,0 +1,883 @@
+"""The SQLite Store: the one place that holds SQL, so a PostgreSQL Store could stand beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiosqlite
+
+from bot.nlp.models import (
+    Analysis,
+    Country,
+    CountryMention,
+    Entity,
+    ExtractedArticle,
+    Quote,
+    Summary,
+)
+from storage.records import AddResult, SearchHit, SearchPage, StoredArticle, StoredQuote
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+HIGHLIGHT_START = "**"
+HIGHLIGHT_END = "**"
+SNIPPET_ELLIPSIS = "…"
+SNIPPET_TOKENS = 24
+MAX_QUERY_TERMS = 32
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+    }
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_WORD = re.compile(r"\w+")
+
+_ARTICLE_COLUMNS = (
+    "a.id, a.guild_id, a.url, a.canonical_url, a.title, a.byline, a.published, a.site_name,"
+    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language"
+)
+
+
+# --- pure helpers -------------------------------------------------------------------------
+
+
+def canonical_url(url: str) -> str:
+    """The URL two links to the same page share: no tracking, fragment, default port or final /."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if not scheme or not parts.netloc:
+        return url
+    netloc = _canonical_netloc(scheme, parts.netloc)
+    path = parts.path.rstrip("/")
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking_param(key)
+    ]
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def _canonical_netloc(scheme: str, netloc: str) -> str:
+    """Lower-case the host and drop the scheme's default port; user info is kept as written."""
+    userinfo, _, hostport = netloc.rpartition("@")
+    host, port = hostport, ""
+    if hostport.startswith("["):  # IPv6 literal: [::1]:8080
+        end = hostport.find("]")
+        if end != -1:
+            host, port = hostport[: end + 1], hostport[end + 1 :].removeprefix(":")
+    elif ":" in hostport:
+        host, _, port = hostport.rpartition(":")
+    host = host.lower()
+    if port and port.isdigit() and int(port) == _DEFAULT_PORTS.get(scheme):
+        port = ""
+    rebuilt = f"{host}:{port}" if port else host
+    return f"{userinfo}@{rebuilt}" if userinfo else rebuilt
+
+
+def _is_tracking_param(key: str) -> bool:
+    """Whether a query parameter only tells the site where the click came from."""
+    key = key.lower()
+    return key.startswith("utm_") or key in _TRACKING_PARAMS
+
+
+def text_fingerprint(text: str) -> str:
+    """sha256 of the lower-cased, whitespace-collapsed text: the same article under any URL."""
+    normalised = " ".join(text.lower().split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def fts_query(user_query: str) -> str | None:
+    """Turn free text into a safe FTS5 query: each word group a quoted phrase, all required.
+
+    Operators and punctuation lose their meaning; a word group ending in `*` stays a prefix
+    search and text inside double quotes stays one phrase. None when there is nothing to find.
+    """
+    phrases: list[str] = []
+    for index, chunk in enumerate(user_query.split('"')):
+        inside_quotes = index % 2 == 1
+        groups = [chunk] if inside_quotes else chunk.split()
+        for group in groups:
+            words = _WORD.findall(group)
+            if not words:
+                continue
+            phrase = '"' + " ".join(words) + '"'
+            if not inside_quotes and group.rstrip().endswith("*"):
+                phrase += "*"
+            phrases.append(phrase)
+    if not phrases:
+        return None
+    return " ".join(phrases[:MAX_QUERY_TERMS])
+
+
+def _format_time(moment: datetime) -> str:
+    """UTC ISO-8601 with microseconds: one fixed format, so text order is time order."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware time")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse_time(value: str) -> datetime:
+    """The aware UTC datetime stored by _format_time."""
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _speaker_key(speaker: str | None) -> str | None:
+    """Case-folded speaker, so matching is case-insensitive beyond ASCII."""
+    return " ".join(speaker.casefold().split()) if speaker else None
+
+
+def _like_escape(text: str) -> str:
+    """Make LIKE's wildcards literal (used with ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _split_statements(script: str) -> list[str]:
+    """Cut a migration into statements (trigger bodies included) so they run in our transaction."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if _strip_sql_comments(statement):
+                statements.append(statement)
+            buffer = ""
+    if _strip_sql_comments(buffer).strip():
+        raise ValueError(f"incomplete SQL statement at end of migration: {buffer.strip()[:80]!r}")
+    return statements
+
+
+def _strip_sql_comments(sql: str) -> str:
+    """The SQL without whole-line -- comments; enough to tell a statement from a comment block."""
+    return "\n".join(
+        line for line in sql.splitlines() if line.strip() and not line.strip().startswith("--")
+    ).strip(" ;\n")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change shipped in storage/migrations."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """Every migration in the package, numbered 1..N without gaps (a gap is a packaging bug)."""
+    folder = resources.files("storage") / "migrations"
+    migrations = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            migrations.append(
+                Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8"))
+            )
+    migrations.sort(key=lambda migration: migration.version)
+    versions = [migration.version for migration in migrations]
+    if versions != list(range(1, len(migrations) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
+    return migrations
+
+
+# --- the store ----------------------------------------------------------------------------
+
+
+class Store:
+    """Articles, analyses, quotes and settings in one SQLite file, partitioned by guild.
+
+    Open with `store = await Store.open(path)` and `await store.close()`, or
+    `async with await Store.open(path) as store:`. One connection serves every call; an
+    asyncio lock keeps one task's transaction from interleaving with another task's reads.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        """Use Store.open(); this only wires an already prepared connection."""
+        self._conn = connection
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._savepoints = 0
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating parent folders and the file) and bring the schema up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            async with connection.execute("PRAGMA journal_mode = WAL") as cursor:
+                row = await cursor.fetchone()
+            if row is None or str(row[0]).lower() != "wal":
+                log.warning("SQLite refused WAL for %s (journal_mode=%s)", path, row)
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            store = cls(connection, path)
+            await store._migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection; the Store is unusable afterwards."""
+        async with self._lock:
+            await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        """Let `async with await Store.open(path) as store:` close the store on exit."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close on leaving the block, error or not."""
+        await self.close()
+
+    async def schema_version(self) -> int:
+        """The number of migrations applied to this database."""
+        async with self._reading() as conn:
+            return await _user_version(conn)
+
+    async def _migrate(self) -> None:
+        """Apply every pending migration and the new user_version in ONE write transaction."""
+        migrations = load_migrations()
+        async with self._writing() as conn:
+            # Read the version inside the write lock: two processes opening at once apply once.
+            current = await _user_version(conn)
+            if current > len(migrations):
+                raise RuntimeError(
+                    f"database {self.path} is at schema {current}, newer than this code "
+                    f"({len(migrations)})"
+                )
+            pending = migrations[current:]
+            for migration in pending:
+                log.info("applying migration %s to %s", migration.name, self.path)
+                for statement in _split_statements(migration.sql):
+                    await conn.execute(statement)
+            if pending:
+                # PRAGMA takes no parameters; the value is our own integer.
+                await conn.execute(f"PRAGMA user_version = {len(migrations):d}")
+
+    # --- transactions ---------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Group several Store calls into one atomic write; nested uses become savepoints."""
+        async with self._writing():
+            yield
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """An IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlock)."""
+        async with self._transaction("BEGIN IMMEDIATE") as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read transaction: a consistent snapshot across several SELECTs."""
+        async with self._transaction("BEGIN") as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _transaction(self, begin: str) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in a transaction owned by this task; re-entry uses a savepoint."""
+        conn = self._conn
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            self._savepoints += 1
+            name = f"nested_{self._savepoints}"
+            await conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute(f"ROLLBACK TO {name}")
+                await conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                await conn.execute(f"RELEASE {name}")
+            finally:
+                self._savepoints -= 1
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                await conn.execute(begin)
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await conn.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    # --- articles -------------------------------------------------------------------------
+
+    async def add_article(
+        self,
+        guild_id: int | None,
+        article: ExtractedArticle,
+        analysis: Analysis,
+        *,
+        added_by: int | None = None,
+        now: datetime,
+    ) -> AddResult:
+        """Store an article with its analysis atomically; an article already here is returned."""
+        if not article.text.strip():
+            raise ValueError("an article needs text")
+        url_key = canonical_url(article.url) if article.url else None
+        text_hash = text_fingerprint(article.text)
+        added_at = _format_time(now)
+        async with self._writing() as conn:
+            existing_id = await _find_duplicate(conn, guild_id, url_key, text_hash)
+            if existing_id is not None:
+                stored = await _get_article(conn, guild_id, existing_id)
+                assert stored is not None
+                return AddResult(stored, created=False)
+            cursor = await conn.execute(
+                "INSERT INTO articles (guild_id, url, canonical_url, title, byline, published,"
+                " site_name, source_kind, text, text_hash, language, summary_method, added_at,"
+                " added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    article.url,
+                    url_key,
+                    article.title,
+                    article.byline,
+                    article.published,
+                    article.site_name,
+                    article.source_kind,
+                    article.text,
+                    text_hash,
+                    analysis.language,
+                    analysis.summary.method,
+                    added_at,
+                    added_by,
+                ),
+            )
+            article_id = cursor.lastrowid
+            assert article_id is not None
+            await _insert_analysis(conn, guild_id, article_id, analysis)
+            stored = await _get_article(conn, guild_id, article_id)
+            assert stored is not None
+        log.info("stored article %d for guild %s", article_id, guild_id)
+        return AddResult(stored, created=True)
+
+    async def get_article(self, guild_id: int | None, article_id: int) -> StoredArticle | None:
+        """The guild's article with this id, or None (also when it belongs to another guild)."""
+        async with self._reading() as conn:
+            return await _get_article(conn, guild_id, article_id)
+
+    async def find_article_by_url(self, guild_id: int | None, url: str) -> StoredArticle | None:
+        """The guild's article at this URL or any variant of it (tracking, fragment, case)."""
+        async with self._reading() as conn:
+            async with conn.execute(
+                "SELECT id FROM articles WHERE ifnull(guild_id, -1) = ifnull(?, -1)"
+                " AND canonical_url = ?",
+                (guild_id, canonical_url(url)),
+            ) as cursor:
+                row = await cursor.fetchone()
+            return None if row is None else await _get_article(conn, guild_id, row[0])
+
+    async def list_articles(
+        self, guild_id: int | None, *, limit: int, offset: int = 0
+    ) -> list[StoredArticle]:
+        """The guild's articles, newest first."""
+        async with self._reading() as conn:
+            return await _select_articles(
+                conn,
+                "WHERE a.guild_id IS ? ORDER BY a.added_at DESC, a.id DESC LIMIT ? OFFSET ?",
+                (guild_id, max(limit, 0), max(offset, 0)),
+            )
+
+    async def count_articles(self, guild_id: int | None) -> int:
+        """How many articles the guild has stored."""
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT count(*) FROM articles WHERE guild_id IS ?", (guild_id,)
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def remove_article(self, guild_id: int | None, article_id: int) -> bool:
+        """Delete the guild's article with its analysis and search entry; False if not there."""
+        async with self._writing() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM articles WHERE id = ? AND guild_id IS ?", (article_id, guild_id)
+            )
+            removed = cursor.rowcount > 0
+        if removed:
+            log.info("removed article %d from guild %s", article_id, guild_id)
+        return removed
+
+    async def articles_between(
+        self, guild_id: int | None, since: datetime, until: datetime
+    ) -> list[StoredArticle]:
+        """The guild's articles added in [since, until), oldest first: a briefing's input."""
+        async with self._reading() as conn:
+            return await _select_articles(
+                conn,
+                "WHERE a.guild_id IS ? AND a.added_at >= ? AND a.added_at < ?"
+                " ORDER BY a.added_at, a.id",
+                (guild_id, _format_time(since), _format_time(until)),
+            )
+
+    # --- analyses -------------------------------------------------------------------------
+
+    async def load_analysis(self, guild_id: int | None, article_id: int) -> Analysis | None:
+        """The stored Analysis of the guild's article, so it re-renders without re-fetching."""
+        analyses = await self.load_analyses(guild_id, [article_id])
+        return analyses.get(article_id)
+
+    async def load_analyses(
+        self, guild_id: int | None, article_ids: Iterable[int]
+    ) -> dict[int, Analysis]:
+        """Analyses by article id; ids of other guilds' or missing articles are left out."""
+        ids = json.dumps(sorted({int(article_id) for article_id in article_ids}))
+        async with self._reading() as conn:
+            return await _load_analyses(conn, guild_id, ids)
+
+    # --- search ---------------------------------------------------------------------------
+
+    async def search(
+        self, guild_id: int | None, query: str, *, limit: int = 5, offset: int = 0
+    ) -> SearchPage:
+        """Full-text search of titles and bodies, best match first; any user text is safe."""
+        match = fts_query(query)
+        if match is None:
+            return SearchPage(hits=(), total=0)
+        async with self._reading() as conn:
+            async with conn.execute(
+                "SELECT count(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                " WHERE articles_fts MATCH ? AND a.guild_id IS ?",
+                (match, guild_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            total = int(row[0]) if row else 0
+            if total == 0:
+                return SearchPage(hits=(), total=0)
+            async with conn.execute(
+                "SELECT a.id, a.title, a.url, a.added_at,"
+                " snippet(articles_fts, -1, ?, ?, ?, ?)"
+                " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                " WHERE articles_fts MATCH ? AND a.guild_id IS ?"
+                " ORDER BY bm25(articles_fts, 5.0, 1.0), a.id DESC LIMIT ? OFFSET ?",
+                (
+                    HIGHLIGHT_START,
+                    HIGHLIGHT_END,
+                    SNIPPET_ELLIPSIS,
+                    SNIPPET_TOKENS,
+                    match,
+                    guild_id,
+                    max(limit, 0),
+                    max(offset, 0),
+                ),
+            ) as cursor:
+                rows = await cursor.fetchall()
+        hits = tuple(
+            SearchHit(
+                article_id=row[0],
+                title=row[1],
+                url=row[2],
+                added_at=_parse_time(row[3]),
+                snippet=row[4] or "",
+            )
+            for row in rows
+        )
+        return SearchPage(hits=hits, total=total)
+
+    # --- quotes ---------------------------------------------------------------------------
+
+    async def find_quotes(
+        self,
+        guild_id: int | None,
+        *,
+        speaker: str | None = None,
+        article_id: int | None = None,
+        limit: int = 10,
+    ) -> list[StoredQuote]:
+        """The guild's quotes, newest article first; speaker matches any part, any case."""
+        conditions = ["q.guild_id IS ?"]
+        params: list[Any] = [guild_id]
+        speaker_key = _speaker_key(speaker)
+        if speaker_key:
+            conditions.append("instr(q.speaker_key, ?) > 0")
+            params.append(speaker_key)
+        if article_id is not None:
+            conditions.append("q.article_id = ?")
+            params.append(article_id)
+        params.append(max(limit, 0))
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT q.text, q.speaker, q.title, q.cue, q.partial, a.id, a.title, a.url,"
+                " a.added_at FROM quotes q JOIN articles a ON a.id = q.article_id"
+                f" WHERE {' AND '.join(conditions)}"
+                " ORDER BY a.added_at DESC, a.id DESC, q.position LIMIT ?",
+                params,
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
+        return [
+            StoredQuote(
+                text=row[0],
+                speaker=row[1],
+                title=row[2],
+                cue=row[3],
+                partial=bool(row[4]),
+                article_id=row[5],
+                article_title=row[6],
+                article_url=row[7],
+                added_at=_parse_time(row[8]),
+            )
+            for row in rows
+        ]
+
+    async def quote_speakers(self, guild_id: int | None, prefix: str, limit: int = 25) -> list[str]:
+        """Speakers whose name or any word of it starts with prefix, most quoted first."""
+        key = _speaker_key(prefix) or ""
+        pattern = _like_escape(key)
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT speaker FROM quotes WHERE guild_id IS ? AND speaker IS NOT NULL"
+                " AND (speaker_key LIKE ? ESCAPE '\\' OR speaker_key LIKE ? ESCAPE '\\'"
+                " OR speaker_key LIKE ? ESCAPE '\\')"
+                " GROUP BY speaker ORDER BY count(*) DESC, speaker LIMIT ?",
+                (guild_id, f"{pattern}%", f"% {pattern}%", f"%-{pattern}%", max(limit, 0)),
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
+        return [row[0] for row in rows]
+
+    # --- auto-summary settings ------------------------------------------------------------
+
+    async def set_autosummary(self, guild_id: int, channel_id: int, enabled: bool) -> None:
+        """Turn automatic summaries of posted links on or off for one channel."""
+        async with self._writing() as conn:
+            await conn.execute(
+                "INSERT INTO autosummary_channels (guild_id, channel_id, enabled) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id, channel_id) DO UPDATE SET enabled = excluded.enabled",
+                (guild_id, channel_id, int(enabled)),
+            )
+
+    async def autosummary_enabled(self, guild_id: int, channel_id: int) -> bool:
+        """Whether links posted in this channel are summarized automatically (off by default)."""
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT enabled FROM autosummary_channels WHERE guild_id = ? AND channel_id = ?",
+                (guild_id, channel_id),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return bool(row[0]) if row else False
+
+    async def autosummary_channels(self, guild_id: int) -> list[int]:
+        """The guild's channels with automatic summaries on."""
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT channel_id FROM autosummary_channels WHERE guild_id = ? AND enabled"
+                " ORDER BY channel_id",
+                (guild_id,),
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
+        return [row[0] for row in rows]
+
+
+# --- statements run inside a Store transaction ---------------------------------------------
+
+
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    """PRAGMA user_version: how many migrations have been applied."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _find_duplicate(
+    conn: aiosqlite.Connection, guild_id: int | None, url_key: str | None, text_hash: str
+) -> int | None:
+    """The id of the guild's article with this canonical URL or this text, if any."""
+    if url_key is not None:
+        async with conn.execute(
+            "SELECT id FROM articles WHERE ifnull(guild_id, -1) = ifnull(?, -1)"
+            " AND canonical_url = ?",
+            (guild_id, url_key),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+    async with conn.execute(
+        "SELECT id FROM articles WHERE ifnull(guild_id, -1) = ifnull(?, -1) AND text_hash = ?",
+        (guild_id, text_hash),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def _insert_analysis(
+    conn: aiosqlite.Connection, guild_id: int | None, article_id: int, analysis: Analysis
+) -> None:
+    """Write every part of an analysis; the caller's transaction makes it all-or-nothing."""
+    summary = analysis.summary
+    indices: Sequence[int | None] = summary.sentence_indices
+    await conn.executemany(
+        "INSERT INTO summary_sentences (article_id, position, text, sentence_index)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            (article_id, position, text, indices[position] if position < len(indices) else None)
+            for position, text in enumerate(summary.sentences)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO entities (article_id, position, name, label, mentions, title)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (article_id, position, entity.name, entity.label, entity.mentions, entity.title)
+            for position, entity in enumerate(analysis.entities)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO entity_aliases (article_id, entity_position, position, alias)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            (article_id, entity_position, position, alias)
+            for entity_position, entity in enumerate(analysis.entities)
+            for position, alias in enumerate(entity.aliases)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO countries (article_id, position, code, name, mentions) VALUES (?, ?, ?, ?, ?)",
+        [
+            (article_id, position, country.code, country.name, country.mentions)
+            for position, country in enumerate(analysis.countries)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO country_mentions (article_id, position, code, text, start_offset,"
+        " end_offset, sentence_index) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (article_id, position, m.code, m.text, m.start, m.end, m.sentence)
+            for position, m in enumerate(analysis.country_mentions)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO sentences (article_id, position, start_offset, end_offset)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            (article_id, position, start, end)
+            for position, (start, end) in enumerate(analysis.sentence_spans)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO quotes (article_id, guild_id, position, text, speaker, speaker_key, title,"
+        " cue, partial, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                article_id,
+                guild_id,
+                position,
+                quote.text,
+                quote.speaker,
+                _speaker_key(quote.speaker),
+                quote.title,
+                quote.cue,
+                int(quote.partial),
+                quote.start,
+                quote.end,
+            )
+            for position, quote in enumerate(analysis.quotes)
+        ],
+    )
+
+
+async def _get_article(
+    conn: aiosqlite.Connection, guild_id: int | None, article_id: int
+) -> StoredArticle | None:
+    """One article of the guild, or None."""
+    articles = await _select_articles(
+        conn, "WHERE a.id = ? AND a.guild_id IS ?", (article_id, guild_id)
+    )
+    return articles[0] if articles else None
+
+
+async def _select_articles(
+    conn: aiosqlite.Connection, where: str, params: Sequence[Any]
+) -> list[StoredArticle]:
+    """Articles matching a WHERE/ORDER clause, each with its summary sentences."""
+    async with conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles a {where}", params) as cur:
+        rows = list(await cur.fetchall())
+    if not rows:
+        return []
+    ids = json.dumps([row[0] for row in rows])
+    summaries: dict[int, list[str]] = {}
+    async with conn.execute(
+        "SELECT article_id, text FROM summary_sentences"
+        " WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, position",
+        (ids,),
+    ) as cursor:
+        async for article_id, text in cursor:
+            summaries.setdefault(article_id, []).append(text)
+    return [
+        StoredArticle(
+            id=row[0],
+            guild_id=row[1],
+            url=row[2],
+            canonical_url=row[3],
+            title=row[4],
+            byline=row[5],
+            published=row[6],
+            site_name=row[7],
+            text=row[8],
+            added_at=_parse_time(row[9]),
+            added_by=row[10],
+            summary_method=row[11],
+            summary=tuple(summaries.get(row[0], ())),
+            source_kind=row[12],
+            language=row[13],
+        )
+        for row in rows
+    ]
+
+
+async def _load_analyses(
+    conn: aiosqlite.Connection, guild_id: int | None, ids_json: str
+) -> dict[int, Analysis]:
+    """Rebuild Analysis objects for the guild's articles among a JSON array of ids."""
+    in_guild = (
+        "article_id IN (SELECT a.id FROM articles a"
+        " WHERE a.id IN (SELECT value FROM json_each(?)) AND a.guild_id IS ?)"
+    )
+    params = (ids_json, guild_id)
+
+    async def rows(sql: str) -> list[sqlite3.Row]:
+        async with conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    article_rows = await rows(
+        "SELECT id, summary_method, language FROM articles a"
+        " WHERE a.id IN (SELECT value FROM json_each(?)) AND a.guild_id IS ?"
+    )
+    if not article_rows:
+        return {}
+    summary_texts: dict[int, list[str]] = {}
+    summary_indices: dict[int, list[int]] = {}
+    for article_id, text, sentence_index in await rows(
+        f"SELECT article_id, text, sentence_index FROM summary_sentences WHERE {in_guild}"
+        " ORDER BY article_id, position"
+    ):
+        summary_texts.setdefault(article_id, []).append(text)
+        if sentence_index is not None:
+            summary_indices.setdefault(article_id, []).append(sentence_index)
+
+    aliases: dict[tuple[int, int], list[str]] = {}
+    for article_id, entity_position, alias in await rows(
+        f"SELECT article_id, entity_position, alias FROM entity_aliases WHERE {in_guild}"
+        " ORDER BY article_id, entity_position, position"
+    ):
+        aliases.setdefault((article_id, entity_position), []).append(alias)
+    entities: dict[int, list[Entity]] = {}
+    for article_id, position, name, label, mentions, title in await rows(
+        f"SELECT article_id, position, name, label, mentions, title FROM entities WHERE {in_guild}"
+        " ORDER BY article_id, position"
+    ):
+        entities.setdefault(article_id, []).append(
+            Entity(
+                name=name,
+                label=label,
+                mentions=mentions,
+                aliases=tuple(aliases.get((article_id, position), ())),
+                title=title,
+            )
+        )
+
+    countries: dict[int, list[Country]] = {}
+    for article_id, code, name, mentions in await rows(
+        f"SELECT article_id, code, name, mentions FROM countries WHERE {in_guild}"
+        " ORDER BY article_id, position"
+    ):
+        countries.setdefault(article_id, []).append(Country(code, name, mentions))
+
+    mentions_by_article: dict[int, list[CountryMention]] = {}
+    for article_id, code, text, start, end, sentence in await rows(
+        "SELECT article_id, code, text, start_offset, end_offset, sentence_index"
+        f" FROM country_mentions WHERE {in_guild} ORDER BY article_id, position"
+    ):
+        mentions_by_article.setdefault(article_id, []).append(
+            CountryMention(code, text, start, end, sentence)
+        )
+
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for article_id, start, end in await rows(
+        f"SELECT article_id, start_offset, end_offset FROM sentences WHERE {in_guild}"
+        " ORDER BY article_id, position"
+    ):
+        spans.setdefault(article_id, []).append((start, end))
+
+    quotes: dict[int, list[Quote]] = {}
+    for article_id, text, speaker, start, end, title, cue, partial in await rows(
+        "SELECT article_id, text, speaker, start_offset, end_offset, title, cue, partial"
+        f" FROM quotes WHERE {in_guild} ORDER BY article_id, position"
+    ):
+        quotes.setdefault(article_id, []).append(
+            Quote(text, speaker, start, end, title=title, cue=cue, partial=bool(partial))
+        )
+
+    return {
+        article_id: Analysis(
+            summary=Summary(
+                method=method,
+                sentences=tuple(summary_texts.get(article_id, ())),
+                sentence_indices=tuple(summary_indices.get(article_id, ())),
+            ),
+            entities=tuple(entities.get(article_id, ())),
+            countries=tuple(countries.get(article_id, ())),
+            quotes=tuple(quotes.get(article_id, ())),
+            country_mentions=tuple(mentions_by_article.get(article_id, ())),
+            sentence_spans=tuple(spans.get(article_id, ())),
+            language=language,
+        )
+        for article_id, method, language in article_rows
+    }

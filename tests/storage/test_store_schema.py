@@ -1,0 +1,150 @@
+"""Migration meta-test: every migration on an empty file gives the schema the Store expects."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage import Store
+from storage.store import _split_statements, load_migrations
+
+EXPECTED_COLUMNS = {
+    "articles": {
+        "id",
+        "guild_id",
+        "url",
+        "canonical_url",
+        "title",
+        "byline",
+        "published",
+        "site_name",
+        "source_kind",
+        "text",
+        "text_hash",
+        "language",
+        "summary_method",
+        "added_at",
+        "added_by",
+    },
+    "summary_sentences": {"article_id", "position", "text", "sentence_index"},
+    "entities": {"article_id", "position", "name", "label", "mentions", "title"},
+    "entity_aliases": {"article_id", "entity_position", "position", "alias"},
+    "countries": {"article_id", "position", "code", "name", "mentions"},
+    "country_mentions": {
+        "article_id",
+        "position",
+        "code",
+        "text",
+        "start_offset",
+        "end_offset",
+        "sentence_index",
+    },
+    "sentences": {"article_id", "position", "start_offset", "end_offset"},
+    "quotes": {
+        "id",
+        "article_id",
+        "guild_id",
+        "position",
+        "text",
+        "speaker",
+        "speaker_key",
+        "title",
+        "cue",
+        "partial",
+        "start_offset",
+        "end_offset",
+    },
+    "autosummary_channels": {"guild_id", "channel_id", "enabled"},
+}
+
+
+def schema(path: Path) -> list[tuple[str, str, str | None]]:
+    """Everything sqlite_master knows, in a stable order."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+
+
+def user_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+async def test_open_creates_folders_and_applies_every_migration(db_path: Path) -> None:
+    assert not db_path.parent.exists()
+    async with await Store.open(db_path) as store:
+        assert await store.schema_version() == len(load_migrations())
+    assert user_version(db_path) == len(load_migrations())
+
+    with sqlite3.connect(db_path) as conn:
+        for table, columns in EXPECTED_COLUMNS.items():
+            found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            assert found == columns, table
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        fts_sql = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles_fts'"
+        ).fetchone()[0]
+        assert "fts5" in fts_sql.lower()
+        indexes = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+        assert {"articles_guild_added_at", "articles_guild_canonical_url"} <= indexes
+        triggers = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
+        assert triggers == {
+            "articles_fts_after_insert",
+            "articles_fts_after_delete",
+            "articles_fts_after_update",
+        }
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+async def test_reopening_applies_nothing(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with await Store.open(db_path):
+        pass
+    before = schema(db_path)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="storage.store"):
+        async with await Store.open(db_path) as store:
+            assert await store.schema_version() == len(load_migrations())
+    assert not [r for r in caplog.records if "applying migration" in r.getMessage()]
+    assert schema(db_path) == before
+
+
+async def test_two_stores_opening_a_new_file_at_once_migrate_it_once(db_path: Path) -> None:
+    stores = await asyncio.gather(Store.open(db_path), Store.open(db_path))
+    for store in stores:
+        assert await store.schema_version() == len(load_migrations())
+        await store.close()
+    assert user_version(db_path) == len(load_migrations())
+
+
+async def test_database_from_newer_code_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(load_migrations()) + 1}")
+    with pytest.raises(RuntimeError, match="newer than this code"):
+        await Store.open(db_path)
+
+
+def test_migrations_are_numbered_without_gaps() -> None:
+    migrations = load_migrations()
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    assert migrations[0].name == "0001_initial.sql"
+
+
+def test_trigger_bodies_stay_one_statement() -> None:
+    script = (
+        "-- a comment\nCREATE TABLE t (a);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n-- end\n"
+    )
+    statements = _split_statements(script)
+    assert len(statements) == 2
+    assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
