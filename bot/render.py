@@ -1,0 +1,214 @@
+"""Domain objects → Discord embeds, in the one place that knows Discord's size limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import discord
+
+from bot.nlp.models import Analysis
+from bot.text_render import display_title, flag, notable_quote, people
+from storage.records import SearchPage, StoredArticle, StoredQuote
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+MAX_FIELDS = 25
+EMBED_TOTAL_LIMIT = 6000
+MAX_EMBEDS = 10
+
+BRAND_COLOUR = discord.Colour(0x2B6CB0)
+ERROR_COLOUR = discord.Colour(0xC53030)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to a limit, at a sentence boundary when one is near, else a word, with '…'."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    budget = limit - 2
+    head = text[:budget]
+    ends = [m.start() for m in _SENTENCE_END.finditer(head)]
+    if ends and ends[-1] > budget * 0.5:
+        return head[: ends[-1]].rstrip() + " …"
+    space = head.rfind(" ")
+    if space > budget * 0.5:
+        head = head[:space]
+    return head.rstrip(" ,;:") + "…"
+
+
+def clip_lines(lines: Sequence[str], limit: int) -> str:
+    """Join whole lines while they fit; say how many were left out."""
+    out: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        extra = len(line) + (1 if out else 0)
+        remaining = len(lines) - index
+        note = f"\n… and {remaining} more"
+        if used + extra > limit - (len(note) if remaining > 1 else 0):
+            if not out:
+                return clip(line, limit)
+            out.append(f"… and {remaining} more")
+            break
+        out.append(line)
+        used += extra
+    return "\n".join(out)
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts towards the 6,000 per-message limit."""
+    return len(embed)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields until the embed respects the total limit."""
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        embed.description = clip(
+            embed.description, max(100, len(embed.description) - (len(embed) - EMBED_TOTAL_LIMIT))
+        )
+    return embed
+
+
+def quote_text(text: str, speaker: str | None, title: str | None = None) -> str:
+    who = speaker or "unattributed"
+    if speaker and title:
+        who = f"{speaker}, {title}"
+    return f"> “{text.strip()}”\n— **{who}**"
+
+
+def countries_line(analysis: Analysis, limit: int = 8) -> str:
+    return " · ".join(f"{flag(c.code)} {c.name}" for c in analysis.countries[:limit])
+
+
+def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
+    """The /summarize answer: linked title, source line, summary, countries, people, a quote."""
+    title = clip(display_title(article.title, article.text), TITLE_LIMIT)
+    embed = discord.Embed(title=title, url=article.url or None, colour=BRAND_COLOUR)
+    source = " · ".join(x for x in (article.site_name, article.published, article.byline) if x)
+    if source:
+        embed.set_author(name=clip(source, TITLE_LIMIT))
+    bullets = [f"• {clip(s, 900)}" for s in analysis.summary.sentences]
+    embed.description = clip_lines(bullets, DESCRIPTION_LIMIT) or "No summary could be made."
+    if analysis.countries:
+        embed.add_field(
+            name="Countries", value=clip(countries_line(analysis), FIELD_VALUE_LIMIT), inline=False
+        )
+    names = people(analysis)
+    if names:
+        embed.add_field(
+            name="People", value=clip(", ".join(names), FIELD_VALUE_LIMIT), inline=False
+        )
+    quote = notable_quote(analysis)
+    if quote is not None:
+        embed.add_field(
+            name="Quote",
+            value=clip(
+                quote_text(clip(quote.text, 700), quote.speaker, quote.title), FIELD_VALUE_LIMIT
+            ),
+            inline=False,
+        )
+    embed.set_footer(
+        text=clip(
+            f"Article #{article.id} · {analysis.summary.method} summary · "
+            f"{len(analysis.quotes)} quotes",
+            FOOTER_LIMIT,
+        )
+    )
+    return fit_embed(embed)
+
+
+def quotes_embed(
+    title: str,
+    quotes: Sequence[StoredQuote] | Sequence[tuple[str, str | None, str | None]],
+    *,
+    url: str | None = None,
+) -> discord.Embed:
+    """Quotes with their speakers, one per field-sized block."""
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT), url=url, colour=BRAND_COLOUR)
+    lines: list[str] = []
+    for item in quotes:
+        if isinstance(item, StoredQuote):
+            line = quote_text(clip(item.text, 600), item.speaker, item.title)
+            if item.article_url:
+                line += f" · [#{item.article_id}]({item.article_url})"
+            else:
+                line += f" · #{item.article_id}"
+        else:
+            text, speaker, speaker_title = item
+            line = quote_text(clip(text, 600), speaker, speaker_title)
+        lines.append(line)
+    embed.description = clip_lines(lines, DESCRIPTION_LIMIT) if lines else "No quotes found."
+    return fit_embed(embed)
+
+
+def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
+    """Everyone and every country the article names, with mention counts."""
+    embed = discord.Embed(
+        title=clip(display_title(article.title, article.text), TITLE_LIMIT),
+        url=article.url or None,
+        colour=BRAND_COLOUR,
+    )
+    groups = (
+        ("People", ("PERSON",)),
+        ("Organizations", ("ORG",)),
+    )
+    for name, labels in groups:
+        found = [f"{e.name} ×{e.mentions}" for e in analysis.entities if e.label in labels]
+        if found:
+            embed.add_field(name=name, value=clip_lines(found, FIELD_VALUE_LIMIT), inline=False)
+    if analysis.countries:
+        lines = [f"{flag(c.code)} {c.name} ×{c.mentions}" for c in analysis.countries]
+        embed.add_field(name="Countries", value=clip_lines(lines, FIELD_VALUE_LIMIT), inline=False)
+    if not embed.fields:
+        embed.description = "No people, organizations or countries found."
+    return fit_embed(embed)
+
+
+def search_embed(
+    page: SearchPage, query: str, *, page_number: int, page_size: int
+) -> discord.Embed:
+    """One page of full-text search results."""
+    embed = discord.Embed(title=clip(f"Search: {query}", TITLE_LIMIT), colour=BRAND_COLOUR)
+    if not page.hits:
+        embed.description = "No articles match."
+        return embed
+    for hit in page.hits[:MAX_FIELDS]:
+        name = clip(f"#{hit.article_id} {hit.title or '(untitled)'}", FIELD_NAME_LIMIT)
+        value = hit.snippet or "…"
+        if hit.url:
+            value += f"\n{hit.url}"
+        embed.add_field(name=name, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    pages = max(1, -(-page.total // page_size))
+    embed.set_footer(text=f"Page {page_number + 1} of {pages} · {page.total} articles")
+    return fit_embed(embed)
+
+
+def article_list_embed(articles: Sequence[StoredArticle], total: int) -> discord.Embed:
+    embed = discord.Embed(title="Stored articles", colour=BRAND_COLOUR)
+    if not articles:
+        embed.description = "No articles stored yet. Use /summarize or /article add."
+        return embed
+    lines = []
+    for a in articles:
+        title = clip(display_title(a.title, a.text), 120)
+        linked = f"[{title}]({a.url})" if a.url else title
+        lines.append(f"`#{a.id}` {linked} · {a.added_at:%Y-%m-%d}")
+    embed.description = clip_lines(lines, DESCRIPTION_LIMIT)
+    embed.set_footer(text=f"{total} article(s) in this server")
+    return embed
+
+
+def error_embed(message: str) -> discord.Embed:
+    return discord.Embed(description=clip(message, DESCRIPTION_LIMIT), colour=ERROR_COLOUR)
+
+
+def clip_content(text: str) -> str:
+    return clip(text, CONTENT_LIMIT)

@@ -1,0 +1,286 @@
+"""/summarize, the "Summarize article" context menu and /article add|list|remove."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.client import NO_PINGS, defer, handle_interaction_error
+from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
+from bot.links import find_links
+from bot.nlp.extract import MAX_INPUT_BYTES
+from bot.nlp.summarize import DEFAULT_METHOD, METHODS
+from bot.service import ArticleReport, check_summary_options
+
+if TYPE_CHECKING:
+    from bot.client import DiplobriefBot
+
+log = logging.getLogger(__name__)
+
+METHOD_CHOICES = [app_commands.Choice(name=m, value=m) for m in METHODS][:25]
+ATTACHMENT_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".md")
+
+
+def require_url(url: str) -> str:
+    """Refuse obviously wrong input before deferring, so the error stays private."""
+    url = url.strip().strip("<>")
+    if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
+        raise UserFacingError(
+            "That is not a web link: give a URL starting with http:// or https://."
+        )
+    return url
+
+
+def article_view(report: ArticleReport) -> discord.ui.View:
+    """Buttons under an article embed: quotes, people & countries, and a link to the source."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(QuotesButton(report.article.id))
+    view.add_item(PeopleButton(report.article.id))
+    if report.article.url:
+        view.add_item(discord.ui.Button(label="Read article", url=report.article.url[:512]))
+    return view
+
+
+async def send_report(interaction: discord.Interaction, report: ArticleReport) -> None:
+    """The answer to a deferred /summarize or context-menu call."""
+    interaction.extras["answered"] = True
+    await interaction.followup.send(
+        embed=render.article_embed(report.article, report.analysis),
+        view=article_view(report),
+        allowed_mentions=NO_PINGS,
+    )
+
+
+class QuotesButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"db:quotes:(?P<id>\d+)"
+):
+    """'Quotes' under an article: every quote with its speaker, shown only to whoever clicked."""
+
+    def __init__(self, article_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Quotes",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"db:quotes:{article_id}",
+            )
+        )
+        self.article_id = article_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+    ) -> QuotesButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
+        try:
+            report = await bot.articles.article(interaction.guild_id, self.article_id)
+            quotes = [(q.text, q.speaker, q.title) for q in report.analysis.quotes]
+            title = f"Quotes · {render.display_title(report.article.title, report.article.text)}"
+            await interaction.response.send_message(
+                embed=render.quotes_embed(title, quotes, url=report.article.url),
+                ephemeral=True,
+            )
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+
+class PeopleButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"db:people:(?P<id>\d+)"
+):
+    """'People & countries' under an article, shown only to whoever clicked."""
+
+    def __init__(self, article_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="People & countries",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"db:people:{article_id}",
+            )
+        )
+        self.article_id = article_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+    ) -> PeopleButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
+        try:
+            report = await bot.articles.article(interaction.guild_id, self.article_id)
+            await interaction.response.send_message(
+                embed=render.people_countries_embed(report.article, report.analysis),
+                ephemeral=True,
+            )
+        except Exception as error:
+            await handle_interaction_error(interaction, error)
+
+
+class ArticleGroup(app_commands.Group):
+    """Articles stored in this server."""
+
+    def __init__(self, bot: DiplobriefBot) -> None:
+        super().__init__(
+            name="article", description="Add, list or remove stored articles", guild_only=True
+        )
+        self.bot = bot
+
+    @app_commands.command(
+        name="add", description="Add an article by pasting its text or attaching a .txt/.html file"
+    )
+    @app_commands.describe(
+        title="The article's headline",
+        text="The article text (for paywalled articles)",
+        file="A .txt or .html file with the article",
+        url="Where the article was published (optional, shown as its link)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        title: str | None = None,
+        text: str | None = None,
+        file: discord.Attachment | None = None,
+        url: str | None = None,
+    ) -> None:
+        if not text and file is None:
+            raise UserFacingError(
+                "Paste the article as `text` or attach it as a .txt/.html `file`."
+            )
+        if file is not None:
+            if not file.filename.lower().endswith(ATTACHMENT_SUFFIXES):
+                raise UserFacingError("Attach a .txt or .html file.")
+            if file.size > MAX_INPUT_BYTES:
+                limit_mb = MAX_INPUT_BYTES / 1e6
+                raise UserFacingError(
+                    f"That file is {file.size / 1e6:.1f} MB; the limit is {limit_mb:.0f} MB."
+                )
+        if url:
+            url = require_url(url)
+        await defer(interaction)
+        data: bytes | str = await file.read() if file is not None else (text or "")
+        name = file.filename if file is not None else "pasted text"
+        report = await self.bot.articles.add_document(
+            interaction.guild_id,
+            data,
+            name=name,
+            title=title,
+            url=url,
+            added_by=interaction.user.id,
+        )
+        await send_report(interaction, report)
+
+    @app_commands.command(name="list", description="List the articles stored in this server")
+    @app_commands.describe(page="Page number (25 per page)")
+    async def list_(
+        self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
+    ) -> None:
+        articles = await self.bot.articles.list_articles(
+            interaction.guild_id, limit=25, offset=(page - 1) * 25
+        )
+        total = await self.bot.store.count_articles(interaction.guild_id)
+        await interaction.response.send_message(
+            embed=render.article_list_embed(articles, total), ephemeral=True
+        )
+
+    @app_commands.command(
+        name="remove", description="Remove a stored article (needs Manage Messages)"
+    )
+    @app_commands.describe(id="The article number shown as #N")
+    async def remove(self, interaction: discord.Interaction, id: int) -> None:
+        permissions = interaction.permissions
+        if not permissions.manage_messages:
+            raise PermissionDeniedError(
+                "You need the Manage Messages permission to remove articles."
+            )
+        await self.bot.articles.remove_article(interaction.guild_id, id)
+        await interaction.response.send_message(f"Removed article #{id}.", ephemeral=True)
+
+
+class ArticlesCog(commands.Cog):
+    """Summaries of links and pasted articles."""
+
+    def __init__(self, bot: DiplobriefBot) -> None:
+        self.bot = bot
+        self.context_menu = app_commands.ContextMenu(
+            name="Summarize article", callback=self.summarize_message
+        )
+        self.context_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.context_menu)
+        self.bot.tree.add_command(ArticleGroup(self.bot))
+        self.bot.add_dynamic_items(QuotesButton, PeopleButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
+        self.bot.tree.remove_command("article")
+        self.bot.remove_dynamic_items(QuotesButton, PeopleButton)
+
+    @app_commands.command(name="summarize", description="Summarize a news article from a link")
+    @app_commands.describe(
+        url="Link to the article",
+        sentences="How many sentences (1–10, default 3)",
+        method=f"Summary method (default {DEFAULT_METHOD})",
+    )
+    @app_commands.choices(method=METHOD_CHOICES)
+    @app_commands.guild_only()
+    async def summarize(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        sentences: app_commands.Range[int, 1, 10] = 3,
+        method: str | None = None,
+    ) -> None:
+        url = require_url(url)
+        check_summary_options(method, sentences)
+        await defer(interaction)
+        report = await self.bot.articles.add_url(
+            interaction.guild_id,
+            url,
+            added_by=interaction.user.id,
+            method=method,
+            sentences=sentences,
+        )
+        await send_report(interaction, report)
+
+    async def summarize_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Summarize the link(s) in a message (up to three)."""
+        text = message.content or ""
+        text += " " + " ".join(e.url for e in message.embeds if e.url)
+        links = find_links(text)
+        if not links:
+            raise NotFoundError("That message has no article link.")
+        await defer(interaction)
+        failures: list[str] = []
+        for url in links:
+            try:
+                report = await self.bot.articles.add_url(
+                    interaction.guild_id, url, added_by=interaction.user.id
+                )
+            except UserFacingError as err:
+                failures.append(f"{url}: {err}")
+                continue
+            await send_report(interaction, report)
+        if failures:
+            if not interaction.extras.get("answered"):
+                raise UserFacingError("\n".join(failures))
+            await interaction.followup.send(
+                embed=render.error_embed("\n".join(failures)),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
+
+
+async def setup(bot: DiplobriefBot) -> None:
+    await bot.add_cog(ArticlesCog(bot))

@@ -1,0 +1,72 @@
+"""/help: what the bot does and every command, in one embed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+
+if TYPE_CHECKING:
+    from bot.client import DiplobriefBot
+
+INTRO = (
+    "I brief you on diplomatic news. Give me an article and I answer with a short summary, "
+    "the countries and people involved, and who said what. Everything I store stays in this "
+    "server."
+)
+
+
+def help_embed(tree: app_commands.CommandTree) -> discord.Embed:  # type: ignore[type-arg]
+    """Every slash command, its options and what it does, read from the command tree itself."""
+    embed = discord.Embed(title="Diplobrief", description=INTRO, colour=render.BRAND_COLOUR)
+    lines: list[str] = []
+    for command in sorted(tree.get_commands(), key=lambda c: c.name):
+        if isinstance(command, app_commands.Group):
+            for sub in command.commands:
+                options = " ".join(
+                    f"[{p.name}]" if not p.required else p.name
+                    for p in getattr(sub, "parameters", [])
+                )
+                lines.append(f"**/{command.name} {sub.name}** {options} — {sub.description}")
+        elif isinstance(command, app_commands.Command):
+            options = " ".join(
+                f"[{p.name}]" if not p.required else p.name for p in command.parameters
+            )
+            lines.append(f"**/{command.name}** {options} — {command.description}")
+        elif isinstance(command, app_commands.ContextMenu):
+            lines.append(f"**{command.name}** (right-click a message → Apps) — summarize its links")
+    embed.add_field(
+        name="Commands", value=render.clip_lines(lines, render.FIELD_VALUE_LIMIT), inline=False
+    )
+    if len(lines) > 0 and len("\n".join(lines)) > render.FIELD_VALUE_LIMIT:
+        rest = render.clip_lines(lines, 4000)
+        embed.clear_fields()
+        embed.description = f"{INTRO}\n\n{rest}"
+    embed.add_field(
+        name="Links in chat",
+        value=(
+            "When an admin turns on /autosummary for a channel, links people post there are "
+            "summarized as replies (up to 3 per message)."
+        ),
+        inline=False,
+    )
+    return render.fit_embed(embed)
+
+
+class HelpCog(commands.Cog):
+    """Help."""
+
+    def __init__(self, bot: DiplobriefBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="What Diplobrief does and every command")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=help_embed(self.bot.tree), ephemeral=True)
+
+
+async def setup(bot: DiplobriefBot) -> None:
+    await bot.add_cog(HelpCog(bot))

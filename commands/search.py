@@ -1,0 +1,101 @@
+"""/search: full-text search of this server's articles, a page at a time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.client import DiplobriefBot
+    from bot.service import ArticleService
+
+PAGE_SIZE = 5
+
+
+class SearchPager(discord.ui.View):
+    """Previous/next buttons for the person who searched; they stop working after 10 minutes."""
+
+    def __init__(
+        self, service: ArticleService, guild_id: int | None, query: str, owner_id: int, total: int
+    ) -> None:
+        super().__init__(timeout=600)
+        self.service = service
+        self.guild_id = guild_id
+        self.query = query
+        self.owner_id = owner_id
+        self.page = 0
+        self.pages = max(1, -(-total // PAGE_SIZE))
+        self.refresh_buttons()
+
+    def refresh_buttons(self) -> None:
+        self.previous.disabled = self.page <= 0
+        self.next.disabled = self.page >= self.pages - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the person who searched can turn these pages; run /search yourself.",
+                ephemeral=True,
+            )
+            return False
+        return True
+
+    async def show(self, interaction: discord.Interaction) -> None:
+        page = await self.service.search(
+            self.guild_id, self.query, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE
+        )
+        self.refresh_buttons()
+        embed = render.search_embed(page, self.query, page_number=self.page, page_size=PAGE_SIZE)
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
+    async def previous(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
+        self.page = max(0, self.page - 1)
+        await self.show(interaction)
+
+    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.page = min(self.pages - 1, self.page + 1)
+        await self.show(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        from bot.client import handle_interaction_error
+
+        await handle_interaction_error(interaction, error)
+
+
+class SearchCog(commands.Cog):
+    """Full-text search."""
+
+    def __init__(self, bot: DiplobriefBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="search", description="Search the articles stored in this server")
+    @app_commands.describe(query='Words to look for ("quotes" for a phrase, word* for a prefix)')
+    @app_commands.guild_only()
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        if not query.strip():
+            raise UserFacingError("Type something to search for.")
+        page = await self.bot.articles.search(interaction.guild_id, query, limit=PAGE_SIZE)
+        embed = render.search_embed(page, query, page_number=0, page_size=PAGE_SIZE)
+        if page.total <= PAGE_SIZE:
+            await interaction.response.send_message(embed=embed)
+            return
+        pager = SearchPager(
+            self.bot.articles, interaction.guild_id, query, interaction.user.id, page.total
+        )
+        await interaction.response.send_message(embed=embed, view=pager)
+
+
+async def setup(bot: DiplobriefBot) -> None:
+    await bot.add_cog(SearchCog(bot))
