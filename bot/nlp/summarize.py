@@ -1,18 +1,392 @@
-"""PLACEHOLDER: extractive summaries with sumy fed from the spaCy parse (being written)."""
+"""Extractive summaries from the one spaCy parse: sumy's methods plus a position-aware default."""
 
 from __future__ import annotations
 
-from spacy.tokens import Doc
+import functools
+import logging
+import math
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.tokens import Doc, Span
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.kl import KLSummarizer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.summarizers.reduction import ReductionSummarizer
+from sumy.summarizers.sum_basic import SumBasicSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+from sumy.utils import get_stop_words
 
 from bot.nlp.models import Summary
 
-METHODS: tuple[str, ...] = ("lead",)
-DEFAULT_METHOD = "lead"
+log = logging.getLogger(__name__)
+
+DEFAULT_METHOD = "diplobrief"
+SUMY_METHODS: tuple[str, ...] = (
+    "lexrank",
+    "textrank",
+    "lsa",
+    "luhn",
+    "kl",
+    "sumbasic",
+    "reduction",
+)
+METHODS: tuple[str, ...] = (DEFAULT_METHOD, "lead", *SUMY_METHODS)
+
+MIN_CANDIDATE_WORDS = 6  # shorter sentences are fragments, captions or datelines
+HEADING_MAX_WORDS = 14  # a line this short without final punctuation is a heading
+KL_MAX_CANDIDATES = 120  # KL's greedy search is quadratic in sentences and words
+
+_TERMINAL = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
+_BOILERPLATE = re.compile(
+    r"^\W*(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*(,|$|\|)"
+    r"|published:|updated:|last updated|follow\s+@|click here|scroll down|editor'?s note"
+    r"|read more|sign up|subscribe|copyright|all rights reserved|please read our"
+    r"|share this|related:|advertisement|photo:|image:|video:)",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(r"\S+@\S+\.\w+|https?://|www\.")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence the summary may use, with what the rankers need from the parse."""
+
+    index: int  # position in list(doc.sents)
+    order: int  # position among candidates
+    paragraph: int
+    text: str
+    words: tuple[str, ...]  # alphanumeric tokens, as sumy's tokenizer would give them
+    stems: tuple[str, ...]  # lower-cased stems of non-stop words
+    entities: tuple[str, ...]
+    boilerplate: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The article as candidates and a sumy document built from the same tokens."""
+
+    candidates: tuple[Candidate, ...]
+    headings: tuple[str, ...]
+    entity_counts: dict[str, int]
+
+
+class _PrecomputedTokenizer:
+    """sumy asks a tokenizer for words; this one hands back the spaCy tokens already computed."""
+
+    def __init__(self, words_by_text: dict[str, tuple[str, ...]]) -> None:
+        self._words_by_text = words_by_text
+
+    def to_words(self, text: str) -> tuple[str, ...]:
+        return self._words_by_text.get(text.strip(), ())
+
+    def to_sentences(self, text: str) -> tuple[str, ...]:
+        return (text,)
+
+
+class _Ratings:
+    """A sumy `sentences_count` callable that records every sentence's rating and order."""
+
+    def __init__(self) -> None:
+        self.by_order: dict[int, float] = {}
+
+    def __call__(self, infos: Sequence[Any]) -> Sequence[Any]:
+        for info in infos:
+            self.by_order[info.order] = float(info.rating)
+        return infos
+
+
+class _BoundedKLSummarizer(KLSummarizer):
+    """sumy's KL, stopping the greedy search once enough sentences are ranked."""
+
+    def __init__(self, stemmer: Callable[[str], str], wanted: int) -> None:
+        super().__init__(stemmer)
+        self._wanted = wanted
+
+    def _compute_ratings(self, sentences: Sequence[Sentence]) -> dict[Sentence, float]:
+        word_freq = self.compute_tf(sentences)
+        ratings: dict[Sentence, float] = {}
+        remaining = list(sentences)
+        remaining_words = [self._get_content_words_in_sentence(s) for s in sentences]
+        summary_words: list[str] = []
+        while remaining and len(ratings) < self._wanted:
+            kls = [
+                self._kl_divergence(self._joint_freq(words, summary_words), word_freq)
+                for words in remaining_words
+            ]
+            best = kls.index(min(kls))
+            chosen = remaining.pop(best)
+            summary_words.extend(remaining_words.pop(best))
+            ratings[chosen] = -len(ratings)
+        for sentence in remaining:  # unranked: after every ranked one, in article order
+            ratings.setdefault(sentence, -len(sentences) - 1.0)
+        return ratings
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    return frozenset(get_stop_words("english"))
+
+
+@functools.cache
+def _stemmer() -> Callable[[str], str]:
+    return functools.lru_cache(maxsize=65536)(Stemmer("english"))
+
+
+def _line_is_heading(sent: Span, words: Sequence[str]) -> bool:
+    text = sent.text.strip()
+    return bool(text) and not _TERMINAL.search(text) and len(words) <= HEADING_MAX_WORDS
+
+
+def prepare(doc: Doc) -> Prepared:
+    """Split the parse into candidate sentences and headings, once per document."""
+    stop_words = _stop_words()
+    stem = _stemmer()
+    entity_counts: Counter[str] = Counter(
+        ent.text.lower()
+        for ent in doc.ents
+        if ent.label_ in {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
+    )
+    candidates: list[Candidate] = []
+    headings: list[str] = []
+    paragraph = 0
+    previous_end = 0
+    for index, sent in enumerate(doc.sents):
+        text = sent.text.strip()
+        if not text:
+            continue
+        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        if "\n" in doc.text[previous_end:start]:
+            paragraph += 1
+        previous_end = start + len(text)
+        words = tuple(t.text for t in sent if not t.is_space and any(c.isalnum() for c in t.text))
+        if _line_is_heading(sent, words):
+            headings.append(text)
+            continue
+        if len(words) < MIN_CANDIDATE_WORDS:
+            continue
+        stems = tuple(stem(w.lower()) for w in words if w.lower() not in stop_words)
+        entities = tuple(ent.text.lower() for ent in sent.ents if ent.text.lower() in entity_counts)
+        candidates.append(
+            Candidate(
+                index=index,
+                order=len(candidates),
+                paragraph=paragraph,
+                text=text,
+                words=words,
+                stems=stems,
+                entities=entities,
+                boilerplate=bool(_BOILERPLATE.search(text) or _CONTACT.search(text)),
+            )
+        )
+    if not candidates:  # a text of fragments only: take whatever there is
+        for index, sent in enumerate(doc.sents):
+            text = sent.text.strip()
+            words = tuple(t.text for t in sent if any(c.isalnum() for c in t.text))
+            if text and words:
+                stems = tuple(stem(w.lower()) for w in words)
+                candidates.append(
+                    Candidate(index, len(candidates), 0, text, words, stems, (), False)
+                )
+    return Prepared(tuple(candidates), tuple(headings), dict(entity_counts))
+
+
+def sumy_document(prepared: Prepared) -> ObjectDocumentModel:
+    """A sumy document whose sentences carry the spaCy tokens (no second tokenization)."""
+    words_by_text = {c.text: c.words for c in prepared.candidates}
+    tokenizer = _PrecomputedTokenizer(words_by_text)
+    paragraphs: dict[int, list[Sentence]] = {}
+    for candidate in prepared.candidates:
+        sentence = Sentence(candidate.text, tokenizer)
+        paragraphs.setdefault(candidate.paragraph, []).append(sentence)
+    return ObjectDocumentModel([Paragraph(p) for p in paragraphs.values()])
+
+
+def _sumy_summarizer(method: str, wanted: int) -> Any:
+    stem = _stemmer()
+    summarizer: Any
+    if method == "lexrank":
+        summarizer = LexRankSummarizer(stem)
+    elif method == "textrank":
+        summarizer = TextRankSummarizer(stem)
+    elif method == "lsa":
+        summarizer = LsaSummarizer(stem)
+    elif method == "luhn":
+        summarizer = LuhnSummarizer(stem)
+    elif method == "kl":
+        summarizer = _BoundedKLSummarizer(stem, wanted)
+    elif method == "sumbasic":
+        summarizer = SumBasicSummarizer(stem)
+    elif method == "reduction":
+        summarizer = ReductionSummarizer(stem)
+    else:
+        raise ValueError(f"unknown sumy method {method!r}")
+    summarizer.stop_words = _stop_words()
+    return summarizer
+
+
+def sumy_scores(prepared: Prepared, method: str, wanted: int = 10) -> list[float]:
+    """Each candidate's rating by one sumy method (higher is better)."""
+    candidates = prepared.candidates
+    if not candidates:
+        return []
+    document = sumy_document(prepared)
+    ratings = _Ratings()
+    summarizer = _sumy_summarizer(method, wanted)
+    with warnings.catch_warnings():
+        # LSA warns when a short text has fewer distinct words than sentences.
+        warnings.simplefilter("ignore", UserWarning)
+        summarizer(document, ratings)
+    return [ratings.by_order.get(c.order, -math.inf) for c in candidates]
+
+
+def _normalised(values: Sequence[float]) -> list[float]:
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return [0.0 for _ in values]
+    low, high = min(finite), max(finite)
+    span = high - low
+    if span <= 0:
+        return [1.0 if math.isfinite(v) else 0.0 for v in values]
+    return [(v - low) / span if math.isfinite(v) else 0.0 for v in values]
+
+
+def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
+    """Share of the shorter sentence's content stems found in the other."""
+    set_a, set_b = set(a), set(b)
+    if not set_a or not set_b:
+        return 0.0
+    return len(set_a & set_b) / min(len(set_a), len(set_b))
+
+
+@dataclass(frozen=True)
+class DiplobriefWeights:
+    """The default ranker's knobs, tuned on the human-reference dev sets (see bench/eval)."""
+
+    position: float = 1.0
+    position_decay: float = 0.35  # prior = exp(-decay * candidate order)
+    centrality: float = 0.35
+    title: float = 0.3
+    entities: float = 0.15
+    boilerplate_penalty: float = 2.0
+    quote_penalty: float = 0.1
+    redundancy: float = 0.6  # overlap above this with a chosen sentence removes a candidate
+
+
+DEFAULT_WEIGHTS = DiplobriefWeights()
+
+
+def diplobrief_scores(
+    prepared: Prepared,
+    *,
+    title: str | None = None,
+    weights: DiplobriefWeights = DEFAULT_WEIGHTS,
+) -> list[float]:
+    """Position prior + LexRank centrality + title and entity salience, minus boilerplate."""
+    candidates = prepared.candidates
+    if not candidates:
+        return []
+    centrality = _normalised(sumy_scores(prepared, "lexrank"))
+    stem = _stemmer()
+    stop_words = _stop_words()
+    title_stems = (
+        tuple(stem(w.lower()) for w in re.findall(r"\w+", title) if w.lower() not in stop_words)
+        if title
+        else ()
+    )
+    top_entities = {e for e, n in prepared.entity_counts.items() if n >= 2}
+    scores = []
+    for candidate, central in zip(candidates, centrality, strict=True):
+        score = weights.position * math.exp(-weights.position_decay * candidate.order)
+        score += weights.centrality * central
+        if title_stems:
+            score += weights.title * _overlap(title_stems, candidate.stems)
+        if top_entities:
+            salient = len(set(candidate.entities) & top_entities) / len(top_entities)
+            score += weights.entities * salient
+        if candidate.boilerplate:
+            score -= weights.boilerplate_penalty
+        if candidate.text[:1] in {'"', "“", "'", "‘"}:
+            score -= weights.quote_penalty
+        scores.append(score)
+    return scores
+
+
+def _ranking(
+    prepared: Prepared, method: str, title: str | None, wanted: int
+) -> tuple[list[Candidate], float]:
+    """Candidates best first, and the overlap above which a later one is a near-duplicate."""
+    candidates = list(prepared.candidates)
+    if method == "lead":
+        return candidates, 1.01
+    if method == DEFAULT_METHOD:
+        scores = diplobrief_scores(prepared, title=title)
+        redundancy = DEFAULT_WEIGHTS.redundancy
+    else:
+        if method == "kl" and len(candidates) > KL_MAX_CANDIDATES:
+            prepared = Prepared(
+                prepared.candidates[:KL_MAX_CANDIDATES],
+                prepared.headings,
+                prepared.entity_counts,
+            )
+        scores = sumy_scores(prepared, method, wanted)
+        scores += [-math.inf] * (len(candidates) - len(scores))
+        redundancy = 1.01
+    order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+    return [candidates[i] for i in order], redundancy
+
+
+def _select(
+    ranked: Sequence[Candidate], redundancy: float, sentences: int, words: int | None
+) -> list[Candidate]:
+    chosen: list[Candidate] = []
+    total_words = 0
+    for candidate in ranked:
+        if words is None and len(chosen) >= sentences:
+            break
+        if words is not None and total_words >= words:
+            break
+        if any(_overlap(candidate.stems, c.stems) > redundancy for c in chosen):
+            continue
+        chosen.append(candidate)
+        total_words += len(candidate.words)
+    return sorted(chosen, key=lambda c: c.index)
+
+
+def check_method(method: str | None) -> str:
+    """The method name to use, or ValueError listing the valid ones."""
+    name = (method or DEFAULT_METHOD).strip().lower()
+    if name not in METHODS:
+        raise ValueError(f"unknown summary method {method!r}; choose one of: {', '.join(METHODS)}")
+    return name
 
 
 def summarize(
-    doc: Doc, *, method: str | None = None, sentences: int = 3, title: str | None = None
+    doc: Doc,
+    *,
+    method: str | None = None,
+    sentences: int = 3,
+    title: str | None = None,
+    words: int | None = None,
 ) -> Summary:
-    """The first sentences (placeholder)."""
-    chosen = [s.text.strip() for s in doc.sents if s.text.strip()][:sentences]
-    return Summary(method=method or DEFAULT_METHOD, sentences=tuple(chosen))
+    """The article's key sentences in article order; `words` swaps the count for a word budget."""
+    name = check_method(method)
+    prepared = prepare(doc)
+    wanted = max(sentences, 1)
+    if words is not None and prepared.candidates:
+        mean_words = sum(len(c.words) for c in prepared.candidates) / len(prepared.candidates)
+        wanted = math.ceil(words / mean_words) + 3
+    ranked, redundancy = _ranking(prepared, name, title, wanted)
+    chosen = _select(ranked, redundancy, max(sentences, 0), words)
+    return Summary(
+        method=name,
+        sentences=tuple(c.text for c in chosen),
+        sentence_indices=tuple(c.index for c in chosen),
+    )

@@ -1,0 +1,91 @@
+"""Summaries a reader would accept: real sentences, in article order, never a heading."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from spacy.language import Language
+
+from bot.nlp.summarize import DEFAULT_METHOD, METHODS, summarize
+
+ARTICLE = """Ministers from Norway and Chile met in Oslo on Monday to negotiate a fisheries treaty.
+The treaty would set quotas for deep-sea trawlers that fish the southern Pacific.
+Negotiators said the quotas were the hardest part of the talks.
+Quotas and a dispute panel
+Norway wants a dispute panel that can fine trawlers that break the quotas.
+Chile says a panel would weaken its own coast guard, which already patrols the fishing grounds.
+The two delegations spent most of Monday arguing about the panel and the size of the fines.
+"We are close, but not there yet," the Norwegian minister told reporters after the talks.
+Fish stocks
+Scientists warn that stocks of jack mackerel have fallen by a third in a decade.
+Environmental groups want the treaty to cut the quotas further and ban trawling near reefs.
+The fishing industry says deeper cuts would cost thousands of jobs in both countries.
+Next steps
+Talks resume in Santiago next month, when both sides hope to sign the treaty.
+Ok.
+"""
+HEADINGS = ("Quotas and a dispute panel", "Fish stocks", "Next steps")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_returns_whole_sentences_in_article_order(nlp: Language, method: str) -> None:
+    doc = nlp(ARTICLE)
+    sentences = [s.text.strip() for s in doc.sents]
+    summary = summarize(doc, method=method, sentences=3)
+    assert summary.method == method
+    assert len(summary.sentences) == 3
+    assert list(summary.sentence_indices) == sorted(summary.sentence_indices)
+    assert [sentences[i] for i in summary.sentence_indices] == list(summary.sentences)
+    for text in summary.sentences:
+        assert text not in HEADINGS
+        assert text != "Ok."
+
+
+def test_default_method_is_named_and_listed(nlp: Language) -> None:
+    summary = summarize(nlp(ARTICLE))
+    assert summary.method == DEFAULT_METHOD
+    assert DEFAULT_METHOD in METHODS and "lead" in METHODS
+
+
+def test_lead_takes_the_first_sentences_after_skipping_headings(nlp: Language) -> None:
+    text = "Talks resume\n" + ARTICLE
+    summary = summarize(nlp(text), method="lead", sentences=2)
+    assert summary.sentences[0].startswith("Ministers from Norway and Chile")
+    assert summary.sentences[1].startswith("The treaty would set quotas")
+
+
+def test_a_word_budget_stops_once_reached(nlp: Language) -> None:
+    summary = summarize(nlp(ARTICLE), method="lead", words=20)
+    assert len(summary.sentences) == 2  # the first has 15 words, the second reaches 20+
+
+
+def test_unknown_method_names_the_valid_ones(nlp: Language) -> None:
+    with pytest.raises(ValueError, match="lexrank") as error:
+        summarize(nlp(ARTICLE), method="bogus")
+    assert "bogus" in str(error.value)
+
+
+def test_method_names_ignore_case(nlp: Language) -> None:
+    assert summarize(nlp(ARTICLE), method="LexRank").method == "lexrank"
+
+
+def test_kl_finishes_on_a_long_article(nlp: Language) -> None:
+    rng = random.Random(7)
+    subjects = ["The minister", "The envoy", "A spokesman", "The committee", "The delegation"]
+    verbs = ["said", "warned", "argued", "insisted", "denied"]
+    topics = ["quotas", "tariffs", "sanctions", "patrols", "subsidies", "inspections", "fines"]
+    lines = [
+        f"{rng.choice(subjects)} {rng.choice(verbs)} that the {rng.choice(topics)} on "
+        f"{rng.choice(topics)} would change after {rng.randint(2, 90)} days of talks."
+        for _ in range(400)
+    ]
+    doc = nlp("\n".join(lines))
+    summary = summarize(doc, method="kl", sentences=3)
+    assert len(summary.sentences) == 3
+
+
+def test_short_texts_still_summarize(nlp: Language) -> None:
+    summary = summarize(nlp("Talks failed."), sentences=3)
+    assert summary.sentences == ("Talks failed.",)
+    assert summarize(nlp(""), sentences=3).sentences == ()
