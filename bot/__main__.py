@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -19,10 +20,12 @@ from bot.analysis import AnalysisRequest, ThreadAnalyzer
 from bot.config import Settings, load_environment
 from bot.console import HELP, Console, read_article_file
 from bot.errors import ConfigError, UserFacingError
-from bot.fetch import FetchedPage, fetch_page
 from bot.nlp.pipeline import DEFAULT_SENTENCES
 from bot.service import ArticleService
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.fetch import FetchedPage
 
 log = logging.getLogger("diplobrief")
 
@@ -75,6 +78,8 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         async with aiohttp.ClientSession() as session:
 
             async def fetch(url: str) -> FetchedPage:
+                from bot.fetch import fetch_page  # only commands given a link need aiohttp's stack
+
                 return await fetch_page(
                     url, session=session, allow_private=settings.fetch_allow_private
                 )
@@ -244,7 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"diplobrief: {err}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level_number)
+    serving = args.command == "run" and settings.discord_token is not None
+    configure_logging(settings.log_level_number("INFO" if serving else "WARNING"))
     try:
         return asyncio.run(run_command(args, settings))
     except UserFacingError as err:

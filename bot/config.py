@@ -42,7 +42,7 @@ class Settings:
     discord_token: Secret | None
     database: Path
     spacy_model: str
-    log_level: str
+    log_level: str | None  # None: INFO for the bot, WARNING for one-shot CLI commands
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     fetch_allow_private: bool = False
@@ -58,8 +58,8 @@ class Settings:
             raise ConfigError(
                 f"DIPLOBRIEF_SPACY_MODEL={model!r}: no such spaCy model package is installed."
             )
-        level = environ.get("DIPLOBRIEF_LOG_LEVEL", "").strip().upper() or "INFO"
-        if level not in _LOG_LEVELS:
+        level = environ.get("DIPLOBRIEF_LOG_LEVEL", "").strip().upper() or None
+        if level is not None and level not in _LOG_LEVELS:
             raise ConfigError(
                 f"DIPLOBRIEF_LOG_LEVEL={level!r}: expected one of {', '.join(_LOG_LEVELS)}."
             )
@@ -74,9 +74,9 @@ class Settings:
             analysis_workers=_positive_int(environ, "DIPLOBRIEF_ANALYSIS_WORKERS", 1, 16),
         )
 
-    @property
-    def log_level_number(self) -> int:
-        return logging.getLevelNamesMapping()[self.log_level]
+    def log_level_number(self, default: str = "INFO") -> int:
+        """The configured level, or the front end's default when none was set."""
+        return logging.getLevelNamesMapping()[self.log_level or default]
 
 
 def _url(environ: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:

@@ -9,19 +9,23 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.analysis import AnalysisRequest, AnalyzedArticle, Analyzer
 from bot.errors import NotFoundError, UserFacingError
-from bot.fetch import FetchedPage
 from bot.nlp.models import Analysis
 from bot.nlp.pipeline import DEFAULT_SENTENCES
 from bot.nlp.summarize import DEFAULT_METHOD, METHODS
+from bot.text_render import display_title
 from storage.records import SearchPage, StoredArticle, StoredQuote
 from storage.store import Store
 
+if TYPE_CHECKING:
+    from bot.fetch import FetchedPage
+
 log = logging.getLogger(__name__)
 
-PageFetcher = Callable[[str], Awaitable[FetchedPage]]
+PageFetcher = Callable[[str], Awaitable["FetchedPage"]]
 Clock = Callable[[], datetime]
 
 MAX_SENTENCES = 10
@@ -134,8 +138,12 @@ class ArticleService:
         self, guild_id: int | None, request: AnalysisRequest, added_by: int | None
     ) -> ArticleReport:
         result = await self.analyzer.analyze(request)
+        article = result.article
+        if not article.title:
+            # Plain text without a headline: its opening words stand in, so lists stay readable.
+            article = replace(article, title=display_title(None, article.text))
         added = await self.store.add_article(
-            guild_id, result.article, result.analysis, added_by=added_by, now=self._now()
+            guild_id, article, result.analysis, added_by=added_by, now=self._now()
         )
         if not added.created:
             return await self._report_stored(added.article, request.method, request.sentences)

