@@ -43,6 +43,13 @@ ORG_WORDS = frozenset(
     " administration campaign congress senate parliament".split()
 )
 
+# Role nouns: a "person" ending in one is a title the model split from the name.
+ROLE_NOUNS = frozenset(
+    "president mayor secretary senator governor minister ambassador chairman chairwoman"
+    " spokesman spokeswoman spokesperson director chief leader speaker judge justice general"
+    " commissioner representative congressman congresswoman sheriff prosecutor officer"
+    " chancellor premier king queen prince pope nominee candidate".split()
+)
 # A person's name followed by these words names a government or campaign.
 GOVERNMENT_WORDS = frozenset({"administration", "government", "campaign", "cabinet"})
 
@@ -328,7 +335,9 @@ def _strip_word(word: str) -> str:
     return word
 
 
-def _repair_label(words: tuple[str, ...], label: str, person_words: set[str]) -> str:
+def _repair_label(
+    words: tuple[str, ...], label: str, person_words: set[str], full_name_surnames: set[str]
+) -> str:
     """Cheap fixes for the small model's common label errors."""
     lowered = [w.lower() for w in words]
     if label == "PERSON":
@@ -345,6 +354,8 @@ def _repair_label(words: tuple[str, ...], label: str, person_words: set[str]) ->
         and not any(w in ORG_WORDS or w in PLACE_HEADS for w in lowered)
     ):
         return "PERSON"
+    if label != "PERSON" and len(words) == 1 and words[0] in full_name_surnames:
+        return "PERSON"  # "Schiff said" after "Rep. Adam Schiff": the model called him a place
     return label
 
 
@@ -369,14 +380,23 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             continue  # "state" in "the secretary of state": not a name
         if label == "ORG" and _inside_title(doc, start, end):
             continue  # "State" in "Secretary of State"
+        if label == "PERSON" and words[-1].lower() in ROLE_NOUNS:
+            continue  # "Charlotte Mayor" before "Jennifer Roberts": a title, not a person
         canonical = ent.ent_id_ or None
         raw.append(_Mention(start, end, words, label, canonical, honorific))
     person_words = {
         _surname(m.words) for m in raw if m.label == "PERSON" and m.canonical is None
     } | {m.words[0] for m in raw if m.honorific is not None}
+    full_name_surnames = {
+        _surname(m.words)
+        for m in raw
+        if m.label == "PERSON" and m.canonical is None and len(m.words) > 1
+    }
     for mention in raw:
         if mention.canonical is None:
-            mention.label = _repair_label(mention.words, mention.label, person_words)
+            mention.label = _repair_label(
+                mention.words, mention.label, person_words, full_name_surnames
+            )
             if mention.honorific is not None and mention.label in {"ORG", "GPE", "NORP", "FAC"}:
                 mention.label = "PERSON"
     return raw
@@ -451,11 +471,47 @@ class _Cluster:
     forms: list[str] = field(default_factory=list)
     mentions: list[tuple[int, int]] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
-    gender: str | None = None
+    gender_evidence: dict[str, int] = field(default_factory=lambda: {"m": 0, "f": 0})
+
+    @property
+    def gender(self) -> str | None:
+        """'m' or 'f' when the article's honorifics and pronouns lean one way, else None."""
+        male, female = self.gender_evidence["m"], self.gender_evidence["f"]
+        if male > female:
+            return "m"
+        if female > male:
+            return "f"
+        return None
 
     def last_start_before(self, token_index: int) -> int:
         """Start of the latest mention before a position, or -1."""
         return max((s for s, _ in self.mentions if s < token_index), default=-1)
+
+
+MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
+FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
+
+
+def _count_pronoun_evidence(
+    doc: Doc, people_mentions: Sequence[_Mention], owner: dict[int, _Cluster]
+) -> None:
+    """A sentence naming one person and then saying "he"/"she" hints at that person's gender."""
+    by_sentence: dict[int, list[tuple[int, _Cluster]]] = {}
+    for index, mention in enumerate(people_mentions):
+        sentence_start = doc[mention.start].sent.start
+        by_sentence.setdefault(sentence_start, []).append((mention.end, owner[index]))
+    for sentence_start, found in by_sentence.items():
+        clusters = {id(cluster): cluster for _, cluster in found}
+        if len(clusters) != 1:
+            continue
+        cluster = found[0][1]
+        first_end = min(end for end, _ in found)
+        sentence = doc[sentence_start].sent
+        for token in doc[first_end : sentence.end]:
+            if token.lower_ in MALE_PRONOUNS:
+                cluster.gender_evidence["m"] += 1
+            elif token.lower_ in FEMALE_PRONOUNS:
+                cluster.gender_evidence["f"] += 1
 
 
 def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person], dict[int, str]]:
@@ -494,7 +550,8 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
         elif len(candidates) == 1:
             cluster = candidates[0]
         else:
-            cluster = max(candidates, key=lambda c: c.last_start_before(mention.start))
+            # "Trump" alone is the Trump the article names most, not the relative named last
+            cluster = max(candidates, key=lambda c: (len(c.mentions), -c.mentions[0][0]))
         owner[index] = cluster
         cluster.mentions.append((mention.start, mention.end))
     for cluster in clusters:
@@ -508,8 +565,10 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
         ):
             if title and title not in cluster.titles:
                 cluster.titles.append(title)
-        if cluster.gender is None and mention.honorific:
-            cluster.gender = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
+        if mention.honorific:
+            gender = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
+            cluster.gender_evidence[gender] += 2
+    _count_pronoun_evidence(doc, people_mentions, owner)
     people: list[Person] = []
     token_owner: dict[int, str] = {}
     for cluster in clusters:

@@ -1,11 +1,12 @@
 """Direct quotations and who said them, resolved to the full names the article gives.
 
 Finding quoted text is easy; attributing it is the product. Quote marks are paired per
-paragraph (never crashing on an odd count). Each quote is attributed by, in order: a reporting
-verb that governs it in the parse (its subject, or "X, who told ..."), a reporting verb in the
-same or an adjacent sentence, or — for a cue-less quote — the speaker of the previous
-attribution in the same paragraph or the paragraph before. Speakers are resolved through the
-article's person table: "Mr. Wang" -> Wang Yi, "he" -> the latest speaker or subject,
+paragraph (never crashing on an odd count). Each quote is attributed by, in order: a dash
+signature ("...” — Jane Roe), a reporting verb or noun that governs it in the parse (its
+subject or possessor, "X, who told ...", "according to X"), a reporting verb in the same or an
+adjacent sentence, or — for a cue-less quoted sentence — the previous speaker of its paragraph
+or of the paragraph before. Speakers are resolved through the article's person table:
+"Mr. Wang" -> Wang Yi, "he" -> the latest speaker or main-clause subject of that gender,
 "the secretary of state" -> John F. Kerry by the title the article gave him. A wrong speaker is
 worse than none: anything unresolved stays None.
 """
@@ -13,12 +14,12 @@ worse than none: anything unresolved stays None.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.nlp.entities import HONORIFICS, EntityIndex, Person, person_words_of
+from bot.nlp.entities import HONORIFICS, EntityIndex, person_words_of
 from bot.nlp.models import Quote
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ OPENING_MARKS = frozenset({"“", "«", "„"})
 CLOSING_MARKS = frozenset({"”", "»"})
 STRAIGHT_MARK = '"'
 ALL_MARKS = OPENING_MARKS | CLOSING_MARKS | {STRAIGHT_MARK}
+DASHES = "―—–-"
 
 REPORTING_VERBS = frozenset(
     """
@@ -35,18 +37,27 @@ REPORTING_VERBS = frozenset(
     stress emphasize emphasise suggest predict promise pledge recall remark observe complain
     charge accuse criticize criticise blast slam tweet post testify conclude continue joke quip
     muse boast brag scoff shout yell proclaim mock caution concur agree disagree confirm report
-    reveal disclose describe call dub label term wonder recount reiterate counter retort fume
-    demand plead implore exclaim whisper protest object point tout praise hail thank mutter
-    grumble cry lash rail tell write reason allege estimate recommend believe think fear hope
-    worry figure feel acknowledge summarize summarise elaborate specify interject chime offer
-    advise threaten assure reassure inform notify remind vow swear sigh laugh smile
+    reveal disclose describe dub label term wonder recount reiterate counter retort fume
+    demand plead implore exclaim whisper protest object tout praise hail thank mutter
+    grumble cry rail reason allege estimate recommend believe think fear hope
+    worry feel summarize summarise elaborate specify interject offer
+    advise threaten assure reassure inform notify remind swear sigh laugh
     """.split()
 )
-# Verbs that only report speech with a particle or in a fixed frame.
+# Verbs that report speech only with a particle or a complement: "called on", "called it ...".
 PARTICLE_CUES = {"call": {"on", "for"}, "point": {"out"}, "lash": {"out"}, "chime": {"in"}}
-SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
+# Nouns that carry a speaker as possessor or "by/from" phrase: "Trump's claim that ...".
+REPORTING_NOUNS = frozenset(
+    """
+    claim statement remark remarks comment comments words assertion prediction promise pledge
+    warning message tweet letter missive argument accusation description insistence testimony
+    speech response reply announcement declaration vow suggestion contention complaint
+    criticism admission quote question answer view call plea appeal interview
+    """.split()
+)
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
-PERSONAL_PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
+PERSONAL_PRONOUNS = {"he": "m", "she": "f"}
 # Speaker events further back than this many sentences do not resolve a pronoun.
 PRONOUN_WINDOW_SENTENCES = 6
 
@@ -63,23 +74,20 @@ class QuoteSpan:
 
 @dataclass(frozen=True)
 class Attribution:
-    """Who a reporting verb's subject resolves to (speaker None when it does not resolve)."""
+    """Who a cue's subject resolves to (speaker None when it does not resolve)."""
 
     speaker: str | None
     cue: str
-    cue_index: int
     is_person: bool
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
     """Pair quote marks paragraph by paragraph; an unclosed quote runs to the paragraph's end."""
     spans: list[QuoteSpan] = []
-    paragraph_start = 0
-    for paragraph_index, line in enumerate(text.split("\n")):
-        spans.extend(
-            _pair_marks(text, paragraph_start, paragraph_start + len(line), paragraph_index)
-        )
-        paragraph_start += len(line) + 1
+    start = 0
+    for paragraph, line in enumerate(text.split("\n")):
+        spans.extend(_pair_marks(text, start, start + len(line), paragraph))
+        start += len(line) + 1
     return spans
 
 
@@ -139,27 +147,45 @@ def _trimmed(text: str, start: int, end: int, *, closed: bool, paragraph: int) -
 class _Discourse:
     """Who spoke or acted last: what pronouns and cue-less quotes resolve to."""
 
-    events: list[tuple[int, int, str, str]]  # (token index, sentence index, name, kind)
+    people: EntityIndex
+    events: list[tuple[int, int, str, str]] = field(default_factory=list)
+    # (token index, sentence index, canonical name, kind: "speech" or "subject")
 
     def add(self, token_index: int, sentence_index: int, name: str, kind: str) -> None:
-        """Record a person as speaker ('speech') or grammatical subject ('subject')."""
-        self.events.append((token_index, sentence_index, name, kind))
-        self.events.sort(key=lambda event: event[0])
+        """Record a person as speaker or main-clause subject at a position."""
+        event = (token_index, sentence_index, name, kind)
+        if self.events and self.events[-1][0] > token_index:
+            self.events.append(event)
+            self.events.sort(key=lambda e: e[0])
+        else:
+            self.events.append(event)
 
-    def pronoun_antecedent(
-        self, token_index: int, sentence_index: int, gender: str | None, people: EntityIndex
-    ) -> str | None:
-        """The latest person who spoke or was a subject before the pronoun, within a window."""
-        for event_token, event_sentence, name, _kind in reversed(self.events):
+    def pronoun_antecedent(self, token_index: int, sentence_index: int, gender: str) -> str | None:
+        """A person of the pronoun's gender named earlier in its sentence, else the latest
+        speaker or main-clause subject within a few sentences."""
+        same_sentence_mention: str | None = None
+        for event_token, event_sentence, name, kind in reversed(self.events):
             if event_token >= token_index:
                 continue
             if sentence_index - event_sentence > PRONOUN_WINDOW_SENTENCES:
-                return None
-            person = people.person(name)
-            if gender and person is not None and person.gender and person.gender != gender:
+                break
+            if not self._gender_fits(name, gender):
                 continue
-            return name
-        return None
+            if event_sentence == sentence_index:
+                if kind != "mention":
+                    return name
+                same_sentence_mention = same_sentence_mention or name
+                continue
+            if same_sentence_mention is not None:
+                return same_sentence_mention
+            if kind != "mention":
+                return name
+        return same_sentence_mention
+
+    def _gender_fits(self, name: str, gender: str) -> bool:
+        """People only (organizations are never "he"), and not of the other known gender."""
+        person = self.people.person(name)
+        return person is not None and (person.gender is None or person.gender == gender)
 
     def last_speaker(self, token_index: int, min_sentence: int) -> str | None:
         """The latest speaker before a position, if it spoke at or after min_sentence."""
@@ -170,11 +196,13 @@ class _Discourse:
         return None
 
 
-def _is_reporting_verb(token: Token) -> bool:
-    """A verb that reports speech (with its particle when it needs one: 'called on')."""
-    if token.pos_ not in {"VERB", "AUX"} and token.lower_ != "according":
-        return False
+def _is_cue(token: Token) -> bool:
+    """A verb or noun that reports speech ('said', 'called on', "Trump's claim")."""
     lemma = token.lemma_.lower()
+    if token.pos_ == "NOUN":
+        return lemma in REPORTING_NOUNS and _noun_speaker(token) is not None
+    if token.pos_ not in {"VERB", "AUX"}:
+        return token.lower_ == "according" and any(c.lower_ == "to" for c in token.children)
     if lemma in PARTICLE_CUES:
         return any(
             child.lower_ in PARTICLE_CUES[lemma] for child in token.children if child.i > token.i
@@ -187,35 +215,56 @@ def _cue_text(token: Token) -> str:
     if token.lower_ == "according":
         return "according to"
     lemma = token.lemma_.lower()
+    particles = PARTICLE_CUES.get(lemma, set())
     for child in token.children:
-        if (
-            child.i == token.i + 1
-            and lemma in PARTICLE_CUES
-            and child.lower_ in PARTICLE_CUES[lemma]
-        ):
+        if child.i == token.i + 1 and child.lower_ in particles:
             return f"{token.text} {child.text}"
     return token.text
 
 
-def _subject_of(verb: Token) -> Token | None:
-    """The speaking subject of a reporting verb, following conj/xcomp/relative clauses."""
-    if verb.lower_ == "according":
-        for child in verb.children:
+def _noun_speaker(noun: Token) -> Token | None:
+    """The possessor ("Trump's claim") or by/from object ("a statement from the Pentagon")."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            return child
+        if child.dep_ == "prep" and child.lower_ in {"by", "from"}:
+            for grandchild in child.children:
+                if grandchild.dep_ == "pobj":
+                    return grandchild
+    return None
+
+
+def _subject_of(cue: Token) -> Token | None:
+    """The speaking subject of a cue, following conj/xcomp/relative clauses."""
+    if cue.lower_ == "according":
+        for child in cue.children:
             if child.lower_ == "to":
-                for grandchild in child.children:
-                    if grandchild.dep_ == "pobj":
-                        return grandchild
+                return next((g for g in child.children if g.dep_ == "pobj"), None)
         return None
-    current: Token = verb
+    if cue.pos_ == "NOUN":
+        return _noun_speaker(cue)
+    current: Token = cue
     for _ in range(4):
         subject = next((c for c in current.children if c.dep_ in SUBJECT_DEPS), None)
-        if subject is not None and subject.dep_ != "csubj":
+        if subject is not None:
             if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
                 return current.head
             return subject
         if current.dep_ == "relcl" and current.head.pos_ in {"PROPN", "NOUN"}:
             return current.head
-        if current.dep_ in {"conj", "xcomp", "advcl"} and current.head.pos_ in {"VERB", "AUX"}:
+        if (
+            current.pos_ in {"VERB", "AUX"}
+            and (
+                current.dep_ in {"conj", "xcomp", "advcl"}
+                # "X said that ... but said “...”": a coordinated cue the parser hung as ccomp
+                or (
+                    current.dep_ == "ccomp"
+                    and current.i > 0
+                    and current.doc[current.i - 1].lower_ in {"and", "but"}
+                )
+            )
+            and current.head.pos_ in {"VERB", "AUX"}
+        ):
             current = current.head
             continue
         return None
@@ -237,12 +286,12 @@ def _nominal_words(token: Token) -> list[str]:
 
 
 class _Resolver:
-    """Resolves reporting-verb subjects to canonical names, keeping discourse state."""
+    """Resolves cue subjects to canonical names, keeping discourse state."""
 
     def __init__(self, doc: Doc, people: EntityIndex) -> None:
         self.doc = doc
         self.people = people
-        self.discourse = _Discourse(events=[])
+        self.discourse = _Discourse(people)
         self.sentence_of: list[int] = [0] * len(doc)
         for sentence_index, sentence in enumerate(doc.sents):
             for token in sentence:
@@ -257,86 +306,203 @@ class _Resolver:
                 if child.dep_ in {"appos", "compound"} and self.people.entity_at(child.i):
                     head = child
                     break
-        name: str | None
         entity = self.people.entity_at(head.i)
         if entity is not None:
             name, label = entity
             if label == "PERSON":
                 return name, True
+            if head.pos_ == "PROPN":
+                person = self.people.resolve_name(person_words_of(head), head.i)
+                if person is not None:
+                    return person, True
             if label in {"ORG", "GPE"}:
                 return name, False
             return None, False
         lower = head.lower_
         if lower in PERSONAL_PRONOUNS:
-            name = self.discourse.pronoun_antecedent(
-                head.i, self.sentence_of[head.i], PERSONAL_PRONOUNS[lower], self.people
+            found = self.discourse.pronoun_antecedent(
+                head.i, self.sentence_of[head.i], PERSONAL_PRONOUNS[lower]
             )
-            return name, name is not None
+            return found, found is not None
         if head.pos_ == "PRON":
             return None, False
         if head.pos_ == "PROPN" and head.text[:1].isupper():
             words = [w for w in person_words_of(head) if w.lower() not in HONORIFICS]
-            name = self.people.resolve_name(words, head.i)
-            if name is not None:
-                return name, True
-            # The model missed an organization or a person: keep it when it is a proper name.
-            if words and all(w[:1].isupper() for w in words) and head.tag_ != "NNPS":
-                return " ".join(words), False
+            found = self.people.resolve_name(words, head.i)
+            if found is not None:
+                return found, True
             return None, False
         if head.pos_ in {"NOUN", "PROPN"} and head.tag_ in {"NN", "NNP"}:
-            name = self.people.resolve_title(_nominal_words(head), head.i)
-            return name, name is not None
+            found = self.people.resolve_title(_nominal_words(head), head.i)
+            return found, found is not None
         return None, False
 
 
+def _is_main_clause(verb: Token) -> bool:
+    """The sentence's root verb or a verb coordinated with it."""
+    return verb.dep_ == "ROOT" or (verb.dep_ == "conj" and verb.head.dep_ == "ROOT")
+
+
+def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int, Attribution]:
+    """Resolve every cue outside quotes in reading order, recording speakers and subjects."""
+    attributions: dict[int, Attribution] = {}
+    discourse = resolver.discourse
+    for sentence_index, sentence in enumerate(doc.sents):
+        for token in sentence:
+            if token.i in quoted:
+                continue
+            entity = resolver.people.entity_at(token.i)
+            if (
+                entity is not None
+                and entity[1] == "PERSON"
+                and (token.i == 0 or resolver.people.entity_at(token.i - 1) != entity)
+            ):
+                discourse.add(token.i, sentence_index, entity[0], "mention")
+            if (
+                token.dep_ in SUBJECT_DEPS
+                and token.head.i not in quoted
+                and _is_main_clause(token.head)
+                and not _is_cue(token.head)
+                and (token.pos_ == "PROPN" or token.lower_ in PERSONAL_PRONOUNS)
+            ):
+                name, is_person = resolver.resolve(token)
+                if name is not None and is_person:
+                    discourse.add(token.i, sentence_index, name, "subject")
+            if not _is_cue(token):
+                continue
+            subject = _subject_of(token)
+            if subject is None:
+                continue
+            speaker, is_person = resolver.resolve(subject)
+            attributions[token.i] = Attribution(speaker, _cue_text(token), is_person)
+            if speaker is not None and is_person:
+                discourse.add(token.i, sentence_index, speaker, "speech")
+    return attributions
+
+
 def _governing_cue(quote: Span, quoted: set[int]) -> Token | None:
-    """The reporting verb outside any quote that governs the quote in the parse."""
+    """The cue outside any quote that governs the quote in the parse."""
     seen: set[int] = set()
     for token in quote:
         head = token.head
-        if head.i in range(quote.start, quote.end) or head.i == token.i:
+        if quote.start <= head.i < quote.end or head.i == token.i:
             continue
-        steps = 0
-        while steps < 6 and head.i not in seen:
+        for _ in range(6):
+            if head.i in seen:
+                break
             seen.add(head.i)
-            if head.i not in quoted and _is_reporting_verb(head):
+            if head.i not in quoted and _is_cue(head):
                 return head
             if head.head.i == head.i:
                 break
             head = head.head
-            steps += 1
     return None
 
 
 def _nearby_cues(doc: Doc, quote: Span, quoted: set[int]) -> list[Token]:
-    """Reporting verbs outside quotes in the sentences the quote touches, nearest first."""
-    first = doc[quote.start].sent
-    last = doc[quote.end - 1].sent
-    start, end = first.start, last.end
-    # "“...” he said." can fall into its own sentence right after the quote.
-    if end < len(doc) and quote.end >= end - 2:
-        following = doc[end].sent
-        if "\n" not in doc[end - 1].whitespace_ and "\n" not in doc[end - 1].text:
-            end = following.end
+    """Cues outside quotes in the sentences the quote touches, nearest first."""
+    start = doc[quote.start].sent.start
+    end = doc[quote.end - 1].sent.end
+    # "“...!” he said." can fall into its own sentence right after the quote.
+    if (
+        end < len(doc)
+        and quote.end >= end - 2
+        and "\n" not in doc[end - 1].whitespace_
+        and "\n" not in doc[end - 1].text
+    ):
+        end = min(doc[end].sent.end, end + 5)
     candidates = [
-        doc[i]
-        for i in range(start, end)
-        if i not in quoted and _is_reporting_verb(doc[i]) and "\n" not in doc[i].text
+        doc[i] for i in range(start, end) if i not in quoted and doc[i].pos_ in {"VERB", "AUX"}
     ]
+    candidates = [t for t in candidates if _is_cue(t)]
+    return sorted(candidates, key=lambda t: min(abs(t.i - quote.start), abs(t.i - (quote.end - 1))))
 
-    def distance(token: Token) -> int:
-        return min(abs(token.i - quote.start), abs(token.i - (quote.end - 1)))
 
-    return sorted(candidates, key=distance)
+def _higher_named_cue(cue: Token, attributions: dict[int, Attribution]) -> Attribution | None:
+    """For nested speech ("Wang told reporters that officials say ..."), the named outer speaker."""
+    head = cue.head
+    for _ in range(6):
+        found = attributions.get(head.i)
+        if found is not None and found.speaker is not None and found.is_person:
+            return found
+        if head.head.i == head.i:
+            break
+        head = head.head
+    return None
+
+
+def _attribute_quote(
+    doc: Doc, quote: Span, quoted: set[int], attributions: dict[int, Attribution]
+) -> Attribution | None:
+    """The attribution of a quote: governing cue first, then the nearest cue with a subject."""
+    cue = _governing_cue(quote, quoted)
+    if cue is not None and cue.i in attributions:
+        attribution = attributions[cue.i]
+        if attribution.speaker is not None:
+            return attribution
+        return _higher_named_cue(cue, attributions) or attribution
+    for candidate in _nearby_cues(doc, quote, quoted):
+        if candidate.i in attributions:
+            return attributions[candidate.i]
+    return None
+
+
+def _dash_signature(
+    doc: Doc, text: str, span: QuoteSpan, line_end: int, resolver: _Resolver
+) -> str | None:
+    """'“...” ― Jane Roe' at the end of a paragraph: the named signer."""
+    position = span.end
+    while position < line_end and (text[position] in ALL_MARKS or text[position] in " \u00a0"):
+        position += 1
+    if position >= line_end or text[position] not in DASHES:
+        return None
+    while position < line_end and (text[position] in DASHES or text[position].isspace()):
+        position += 1
+    signature = doc.char_span(position, line_end, alignment_mode="expand")
+    if signature is None or not 0 < len(signature) <= 8:
+        return None
+    for token in signature:
+        entity = resolver.people.entity_at(token.i)
+        if entity is not None and entity[1] == "PERSON":
+            return entity[0]
+    return None
+
+
+def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of every line."""
+    bounds = []
+    start = 0
+    for line in text.split("\n"):
+        bounds.append((start, start + len(line)))
+        start += len(line) + 1
+    return bounds
 
 
 def _is_partial(text: str, span: QuoteSpan, paragraph_start: int) -> bool:
     """A quote embedded in the reporter's sentence rather than a whole quoted sentence."""
     first = text[span.start]
-    if not (first.isupper() or first.isdigit() or first in "‘'…."):
+    if not (first.isupper() or first.isdigit() or first in "‘'….[("):
         return True
-    before = text[paragraph_start : span.start - 1].rstrip()
+    before = text[paragraph_start : max(span.start - 1, paragraph_start)].rstrip()
     return not (before == "" or before[-1] in ":,.!?;—–-")
+
+
+def _first_sentence_of_paragraph(resolver: _Resolver, quote: Span) -> int:
+    """Index of the first sentence of the quote's paragraph."""
+    doc = resolver.doc
+    index = quote.start
+    while index > 0:
+        previous = doc[index - 1]
+        if "\n" in previous.text or "\n" in previous.whitespace_:
+            break
+        index -= 1
+    return resolver.sentence_of[index]
+
+
+def _floating_speaker(resolver: _Resolver, quote: Span) -> str | None:
+    """A cue-less quoted sentence continues the latest speaker of its paragraph or the last one."""
+    first = _first_sentence_of_paragraph(resolver, quote)
+    return resolver.discourse.last_speaker(quote.start, max(first - 1, 0))
 
 
 def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
@@ -345,38 +511,34 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
     spans = find_quote_spans(text)
     if not spans:
         return ()
-    quote_token_spans: list[Span | None] = [
-        doc.char_span(s.start, s.end, alignment_mode="expand") for s in spans
-    ]
     quoted: set[int] = set()
+    token_spans: list[Span | None] = []
     for span in spans:
-        # include the marks themselves: they are never cues or speakers
-        mark_span = doc.char_span(max(span.start - 1, 0), min(span.end + 1, len(text)), "expand")
-        if mark_span is not None:
-            quoted.update(range(mark_span.start, mark_span.end))
+        token_spans.append(doc.char_span(span.start, span.end, alignment_mode="expand"))
+        # the marks themselves too: they are never cues or speakers
+        with_marks = doc.char_span(
+            max(span.start - 1, 0), min(span.end + 1, len(text)), alignment_mode="expand"
+        )
+        if with_marks is not None:
+            quoted.update(range(with_marks.start, with_marks.end))
     resolver = _Resolver(doc, people)
-    attributions = _attribute_reporting_verbs(doc, resolver, quoted)
-    paragraph_starts = _paragraph_starts(text)
+    attributions = _attribute_cues(doc, resolver, quoted)
+    paragraphs = _paragraph_bounds(text)
     quotes: list[Quote] = []
-    previous_paragraph_ended_open = False
-    previous_quote_paragraph = -1
-    for span, token_span in zip(spans, quote_token_spans, strict=True):
+    for span, token_span in zip(spans, token_spans, strict=True):
         if token_span is None or len(token_span) == 0:
             continue
-        attribution = _attribute_quote(doc, token_span, quoted, attributions)
-        speaker: str | None
-        if attribution is not None:
-            speaker, cue = attribution.speaker, attribution.cue
-        else:
-            cue = None
-            speaker = _floating_speaker(
-                resolver,
-                token_span,
-                span,
-                continues=previous_paragraph_ended_open
-                and previous_quote_paragraph + 1 == span.paragraph,
-            )
-        if speaker is not None:
+        paragraph_start, paragraph_end = paragraphs[span.paragraph]
+        partial = _is_partial(text, span, paragraph_start)
+        speaker = _dash_signature(doc, text, span, paragraph_end, resolver)
+        cue: str | None = "signed" if speaker else None
+        if speaker is None:
+            attribution = _attribute_quote(doc, token_span, quoted, attributions)
+            if attribution is not None:
+                speaker, cue = attribution.speaker, attribution.cue
+            elif not partial:
+                speaker = _floating_speaker(resolver, token_span)
+        if speaker is not None and people.person(speaker) is not None:
             resolver.discourse.add(
                 token_span.start, resolver.sentence_of[token_span.start], speaker, "speech"
             )
@@ -389,123 +551,7 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
                 end=span.end,
                 title=person.title if person else None,
                 cue=cue,
-                partial=_is_partial(text, span, paragraph_starts[span.paragraph]),
+                partial=partial,
             )
         )
-        previous_paragraph_ended_open = not span.closed
-        previous_quote_paragraph = span.paragraph
     return tuple(quotes)
-
-
-def _paragraph_starts(text: str) -> list[int]:
-    """Character offset where each line starts."""
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
-
-
-def _attribute_reporting_verbs(
-    doc: Doc, resolver: _Resolver, quoted: set[int]
-) -> dict[int, Attribution]:
-    """Resolve the subject of every reporting verb outside quotes, in reading order."""
-    attributions: dict[int, Attribution] = {}
-    for sentence_index, sentence in enumerate(doc.sents):
-        for token in sentence:
-            if token.i in quoted:
-                continue
-            if token.dep_ in SUBJECT_DEPS and token.head.i not in quoted:
-                entity = resolver.people.entity_at(token.i)
-                if (
-                    entity is not None
-                    and entity[1] == "PERSON"
-                    and not _is_reporting_verb(token.head)
-                ):
-                    resolver.discourse.add(token.i, sentence_index, entity[0], "subject")
-                elif token.lower_ in PERSONAL_PRONOUNS and not _is_reporting_verb(token.head):
-                    name, _ = resolver.resolve(token)
-                    if name is not None:
-                        resolver.discourse.add(token.i, sentence_index, name, "subject")
-            if not _is_reporting_verb(token):
-                continue
-            subject = _subject_of(token)
-            if subject is None:
-                continue
-            speaker, is_person = resolver.resolve(subject)
-            attributions[token.i] = Attribution(speaker, _cue_text(token), token.i, is_person)
-            if speaker is not None and is_person:
-                resolver.discourse.add(token.i, sentence_index, speaker, "speech")
-    return attributions
-
-
-def _attribute_quote(
-    doc: Doc, quote: Span, quoted: set[int], attributions: dict[int, Attribution]
-) -> Attribution | None:
-    """The attribution of a quote: governing cue first, then the nearest cue with a subject."""
-    cue = _governing_cue(quote, quoted)
-    if cue is not None and cue.i in attributions:
-        attribution = attributions[cue.i]
-        if attribution.speaker is not None:
-            return attribution
-        higher = _higher_named_cue(cue, quoted, attributions)
-        return higher or attribution
-    for candidate in _nearby_cues(doc, quote, quoted):
-        if candidate.i in attributions:
-            return attributions[candidate.i]
-    return None
-
-
-def _higher_named_cue(
-    cue: Token, quoted: set[int], attributions: dict[int, Attribution]
-) -> Attribution | None:
-    """For nested speech ("Wang told reporters that officials say ..."), the named outer speaker."""
-    head = cue.head
-    for _ in range(6):
-        if head.i == head.head.i and head.i == cue.i:
-            break
-        found = attributions.get(head.i)
-        if found is not None and found.speaker is not None and found.is_person:
-            return found
-        if head.head.i == head.i:
-            break
-        head = head.head
-    return None
-
-
-def _floating_speaker(
-    resolver: _Resolver, quote: Span, span: QuoteSpan, *, continues: bool
-) -> str | None:
-    """A cue-less quote continues the latest speaker of its paragraph or the one just before."""
-    sentence_index = resolver.sentence_of[quote.start]
-    doc = resolver.doc
-    first_sentence = doc[quote.start].sent
-    paragraph_first_sentence = sentence_index
-    # walk back to the first sentence of the paragraph
-    sentence_starts: Sequence[int] = [s.start for s in doc.sents]
-    start_index = first_sentence.start
-    while paragraph_first_sentence > 0:
-        previous_start = sentence_starts[paragraph_first_sentence - 1]
-        gap_token = doc[start_index - 1]
-        if "\n" in gap_token.text or "\n" in gap_token.whitespace_:
-            break
-        paragraph_first_sentence -= 1
-        start_index = previous_start
-    # the paragraph before counts too: news continues a speaker across paragraphs
-    min_sentence = paragraph_first_sentence - (
-        1 if continues or _starts_paragraph(doc, quote) else 0
-    )
-    return resolver.discourse.last_speaker(quote.start, max(min_sentence, 0))
-
-
-def _starts_paragraph(doc: Doc, quote: Span) -> bool:
-    """True when the quote opens its paragraph (a quoted paragraph after an attributed one)."""
-    index = quote.start - 1
-    while index >= 0 and (
-        doc[index].is_quote or (doc[index].is_space and "\n" not in doc[index].text)
-    ):
-        index -= 1
-    return index < 0 or "\n" in doc[index].text or "\n" in doc[index].whitespace_
-
-
-__all__ = ["Attribution", "Person", "QuoteSpan", "extract_quotes", "find_quote_spans"]
