@@ -27,7 +27,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint typecheck
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 import trafilatura
+from trafilatura.settings import Document
 
 from bot.errors import BadInputError, NotAnArticleError
 from bot.nlp.models import ExtractedArticle, Segment
@@ -106,22 +107,27 @@ def _clean_body(body: str) -> str:
     return "\n".join(line for line in lines if line and not is_boilerplate(line))
 
 
-def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
-    """Extract the article from an HTML page with trafilatura, favouring precision."""
-    document = trafilatura.bare_extraction(
+def _bare_extraction(html: str, url: str | None, *, precise: bool) -> Document | None:
+    """trafilatura's extraction as a Document, favouring precision or recall."""
+    result = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,
-        favor_precision=True,
+        favor_precision=precise,
+        favor_recall=not precise,
         include_comments=False,
-        include_tables=False,
+        include_tables=not precise,
     )
+    return result if isinstance(result, Document) else None
+
+
+def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
+    """Extract the article from an HTML page with trafilatura, favouring precision."""
+    document = _bare_extraction(html, url, precise=True)
     body = _clean_body(document.text or "") if document is not None else ""
     if len(body) < MIN_ARTICLE_CHARS:
         # Precision settings sometimes drop short or unusual pages whole: retry with recall.
-        fallback = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, favor_recall=True, include_comments=False
-        )
+        fallback = _bare_extraction(html, url, precise=False)
         if fallback is not None and len(fallback.text or "") > len(body):
             document = fallback
             body = _clean_body(fallback.text or "")
