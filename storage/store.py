@@ -210,6 +210,34 @@ def load_migrations() -> list[Migration]:
     return migrations
 
 
+async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migration]) -> int:
+    """Apply the pending migrations and the new user_version in ONE transaction; how many ran.
+
+    The version is read after BEGIN IMMEDIATE, so two processes opening a new file at once
+    apply each migration once; a failing migration leaves the database as it was.
+    """
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+        current = await _user_version(conn)
+        if current > len(migrations):
+            raise RuntimeError(
+                f"database is at schema {current}, newer than this code ({len(migrations)})"
+            )
+        pending = migrations[current:]
+        for migration in pending:
+            log.info("applying migration %s", migration.name)
+            for statement in _split_statements(migration.sql):
+                await conn.execute(statement)
+        if pending:
+            # PRAGMA takes no parameters; the value is our own integer.
+            await conn.execute(f"PRAGMA user_version = {len(migrations):d}")
+        await conn.execute("COMMIT")
+    except BaseException:
+        await _undo(conn, "ROLLBACK")
+        raise
+    return len(pending)
+
+
 # --- the store ----------------------------------------------------------------------------
 
 
@@ -243,8 +271,10 @@ class Store:
             if row is None or str(row[0]).lower() != "wal":
                 log.warning("SQLite refused WAL for %s (journal_mode=%s)", path, row)
             await connection.execute("PRAGMA synchronous = NORMAL")
+            applied = await apply_migrations(connection, load_migrations())
+            if applied:
+                log.info("applied %d migration(s) to %s", applied, path)
             store = cls(connection, path)
-            await store._migrate()
         except BaseException:
             await connection.close()
             raise
@@ -272,26 +302,6 @@ class Store:
         """The number of migrations applied to this database."""
         async with self._reading() as conn:
             return await _user_version(conn)
-
-    async def _migrate(self) -> None:
-        """Apply every pending migration and the new user_version in ONE write transaction."""
-        migrations = load_migrations()
-        async with self._writing() as conn:
-            # Read the version inside the write lock: two processes opening at once apply once.
-            current = await _user_version(conn)
-            if current > len(migrations):
-                raise RuntimeError(
-                    f"database {self.path} is at schema {current}, newer than this code "
-                    f"({len(migrations)})"
-                )
-            pending = migrations[current:]
-            for migration in pending:
-                log.info("applying migration %s to %s", migration.name, self.path)
-                for statement in _split_statements(migration.sql):
-                    await conn.execute(statement)
-            if pending:
-                # PRAGMA takes no parameters; the value is our own integer.
-                await conn.execute(f"PRAGMA user_version = {len(migrations):d}")
 
     # --- transactions ---------------------------------------------------------------------
 
@@ -321,30 +331,27 @@ class Store:
         if task is not None and self._owner is task:
             self._savepoints += 1
             name = f"nested_{self._savepoints}"
-            await conn.execute(f"SAVEPOINT {name}")
             try:
+                await conn.execute(f"SAVEPOINT {name}")
                 yield conn
+                await conn.execute(f"RELEASE {name}")
             except BaseException:
-                await conn.execute(f"ROLLBACK TO {name}")
-                await conn.execute(f"RELEASE {name}")
+                await _undo(conn, f"ROLLBACK TO {name}")
+                await _undo(conn, f"RELEASE {name}")
                 raise
-            else:
-                await conn.execute(f"RELEASE {name}")
             finally:
                 self._savepoints -= 1
             return
         async with self._lock:
             self._owner = task
             try:
+                # BEGIN inside the try: a cancel while it is queued must still roll back.
                 await conn.execute(begin)
-                try:
-                    yield conn
-                except BaseException:
-                    if conn.in_transaction:
-                        await conn.execute("ROLLBACK")
-                    raise
-                else:
-                    await conn.execute("COMMIT")
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                await _undo(conn, "ROLLBACK")
+                raise
             finally:
                 self._owner = None
 
@@ -486,31 +493,39 @@ class Store:
         if match is None:
             return SearchPage(hits=(), total=0)
         async with self._reading() as conn:
+            # Shapes chosen with EXPLAIN on 10,000 articles: counting through IN and ranking with
+            # the FTS table as the outer loop (CROSS JOIN) avoid one FTS probe per article;
+            # snippets are made for the page only, not for every match.
             async with conn.execute(
-                "SELECT count(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? AND a.guild_id IS ?",
-                (match, guild_id),
+                "SELECT count(*) FROM articles WHERE guild_id IS ?"
+                " AND id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+                (guild_id, match),
             ) as cursor:
                 row = await cursor.fetchone()
             total = int(row[0]) if row else 0
-            if total == 0:
-                return SearchPage(hits=(), total=0)
+            if total == 0 or offset >= total:
+                return SearchPage(hits=(), total=total)
             async with conn.execute(
-                "SELECT a.id, a.title, a.url, a.added_at,"
-                " snippet(articles_fts, -1, ?, ?, ?, ?)"
-                " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-                " WHERE articles_fts MATCH ? AND a.guild_id IS ?"
-                " ORDER BY bm25(articles_fts, 5.0, 1.0), a.id DESC LIMIT ? OFFSET ?",
-                (
-                    HIGHLIGHT_START,
-                    HIGHLIGHT_END,
-                    SNIPPET_ELLIPSIS,
-                    SNIPPET_TOKENS,
-                    match,
-                    guild_id,
-                    max(limit, 0),
-                    max(offset, 0),
-                ),
+                "WITH page AS ("
+                " SELECT articles_fts.rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score"
+                " FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid"
+                " WHERE articles_fts MATCH :match AND a.guild_id IS :guild"
+                " ORDER BY score, a.id DESC LIMIT :limit OFFSET :offset)"
+                " SELECT a.id, a.title, a.url, a.added_at,"
+                " snippet(articles_fts, -1, :start, :end, :ellipsis, :tokens)"
+                " FROM page CROSS JOIN articles_fts ON articles_fts.rowid = page.id"
+                " CROSS JOIN articles a ON a.id = page.id"
+                " WHERE articles_fts MATCH :match ORDER BY page.score, page.id DESC",
+                {
+                    "match": match,
+                    "guild": guild_id,
+                    "limit": max(limit, 0),
+                    "offset": max(offset, 0),
+                    "start": HIGHLIGHT_START,
+                    "end": HIGHLIGHT_END,
+                    "ellipsis": SNIPPET_ELLIPSIS,
+                    "tokens": SNIPPET_TOKENS,
+                },
             ) as cursor:
                 rows = await cursor.fetchall()
         hits = tuple(
@@ -536,21 +551,23 @@ class Store:
         limit: int = 10,
     ) -> list[StoredQuote]:
         """The guild's quotes, newest article first; speaker matches any part, any case."""
-        conditions = ["q.guild_id IS ?"]
+        conditions = ["a.guild_id IS ?"]
         params: list[Any] = [guild_id]
         speaker_key = _speaker_key(speaker)
         if speaker_key:
             conditions.append("instr(q.speaker_key, ?) > 0")
             params.append(speaker_key)
         if article_id is not None:
-            conditions.append("q.article_id = ?")
+            conditions.append("a.id = ?")
             params.append(article_id)
         params.append(max(limit, 0))
+        # Walk the guild's articles newest first and stop at `limit` quotes (CROSS JOIN keeps
+        # that order); starting from quotes would sort all of them first.
         async with (
             self._reading() as conn,
             conn.execute(
                 "SELECT q.text, q.speaker, q.title, q.cue, q.partial, a.id, a.title, a.url,"
-                " a.added_at FROM quotes q JOIN articles a ON a.id = q.article_id"
+                " a.added_at FROM articles a CROSS JOIN quotes q ON q.article_id = a.id"
                 f" WHERE {' AND '.join(conditions)}"
                 " ORDER BY a.added_at DESC, a.id DESC, q.position LIMIT ?",
                 params,
@@ -574,15 +591,15 @@ class Store:
 
     async def quote_speakers(self, guild_id: int | None, prefix: str, limit: int = 25) -> list[str]:
         """Speakers whose name or any word of it starts with prefix, most quoted first."""
-        key = _speaker_key(prefix) or ""
-        pattern = _like_escape(key)
+        pattern = _like_escape(_speaker_key(prefix) or "")
         async with (
             self._reading() as conn,
             conn.execute(
-                "SELECT speaker FROM quotes WHERE guild_id IS ? AND speaker IS NOT NULL"
+                "SELECT min(speaker), count(*) AS quoted FROM quotes"
+                " WHERE guild_id IS ? AND speaker_key IS NOT NULL"
                 " AND (speaker_key LIKE ? ESCAPE '\\' OR speaker_key LIKE ? ESCAPE '\\'"
                 " OR speaker_key LIKE ? ESCAPE '\\')"
-                " GROUP BY speaker ORDER BY count(*) DESC, speaker LIMIT ?",
+                " GROUP BY speaker_key ORDER BY quoted DESC, speaker_key LIMIT ?",
                 (guild_id, f"{pattern}%", f"% {pattern}%", f"%-{pattern}%", max(limit, 0)),
             ) as cursor,
         ):
@@ -627,6 +644,14 @@ class Store:
 
 
 # --- statements run inside a Store transaction ---------------------------------------------
+
+
+async def _undo(conn: aiosqlite.Connection, statement: str) -> None:
+    """Roll back after a failure; a transaction that is already gone is not a second error."""
+    try:
+        await conn.execute(statement)
+    except sqlite3.OperationalError as error:
+        log.debug("%s after a failed transaction: %s", statement, error)
 
 
 async def _user_version(conn: aiosqlite.Connection) -> int:
@@ -786,22 +811,22 @@ async def _load_analyses(
     conn: aiosqlite.Connection, guild_id: int | None, ids_json: str
 ) -> dict[int, Analysis]:
     """Rebuild Analysis objects for the guild's articles among a JSON array of ids."""
-    in_guild = (
-        "article_id IN (SELECT a.id FROM articles a"
-        " WHERE a.id IN (SELECT value FROM json_each(?)) AND a.guild_id IS ?)"
-    )
-    params = (ids_json, guild_id)
-
-    async def rows(sql: str) -> list[sqlite3.Row]:
-        async with conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    article_rows = await rows(
-        "SELECT id, summary_method, language FROM articles a"
-        " WHERE a.id IN (SELECT value FROM json_each(?)) AND a.guild_id IS ?"
-    )
+    async with conn.execute(
+        "SELECT id, summary_method, language FROM articles"
+        " WHERE id IN (SELECT value FROM json_each(?)) AND guild_id IS ?",
+        (ids_json, guild_id),
+    ) as cursor:
+        article_rows = list(await cursor.fetchall())
     if not article_rows:
         return {}
+    # Child tables are read by ids already checked against the guild above.
+    in_guild = "article_id IN (SELECT value FROM json_each(?))"
+    guild_ids_json = json.dumps([row[0] for row in article_rows])
+
+    async def rows(sql: str) -> list[sqlite3.Row]:
+        async with conn.execute(sql, (guild_ids_json,)) as cursor:
+            return list(await cursor.fetchall())
+
     summary_texts: dict[int, list[str]] = {}
     summary_indices: dict[int, list[int]] = {}
     for article_id, text, sentence_index in await rows(

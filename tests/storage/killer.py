@@ -11,28 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage_synthetic import make_pair
+from storage_synthetic import make_pair, padded
 
-from bot.nlp.models import Analysis, CountryMention
 from storage import Store
-
-
-def padded(analysis: Analysis, padding: int) -> Analysis:
-    """The analysis with `padding` extra rows, so each write lasts long enough to be hit."""
-    if padding <= 0:
-        return analysis
-    extra = tuple(
-        CountryMention(code="ZZ", text="Nowhere", start=i, end=i + 7, sentence=0)
-        for i in range(padding)
-    )
-    return replace(analysis, country_mentions=analysis.country_mentions + extra)
 
 
 async def ingest(args: argparse.Namespace) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.nlp.models import (
     Analysis,
@@ -117,3 +120,42 @@ def make_pair(
         sentence_spans=tuple(spans),
     )
     return article, analysis
+
+
+def padded(analysis: Analysis, padding: int) -> Analysis:
+    """The analysis with `padding` extra country mentions, so each write takes a while."""
+    if padding <= 0:
+        return analysis
+    extra = tuple(
+        CountryMention(code="ZZ", text="Nowhere", start=i, end=i + 7, sentence=0)
+        for i in range(padding)
+    )
+    return replace(analysis, country_mentions=analysis.country_mentions + extra)
+
+
+def assert_every_article_is_whole(db: Path, *, padding: int = 0) -> set[int]:
+    """Each article row has its full analysis and search entry; the file is sound. Returns ids."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+        ids = {row[0] for row in conn.execute("SELECT id FROM articles")}
+        fts_rows = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
+        assert fts_rows == len(ids), "search index and articles disagree"
+        expected = {
+            "summary_sentences": 2,
+            "entities": 2,
+            "entity_aliases": 2,
+            "countries": 1,
+            "country_mentions": 1 + padding,
+            "sentences": 4,
+            "quotes": 2,
+        }
+        for table, rows_per_article in expected.items():
+            counts = dict(
+                conn.execute(f"SELECT article_id, count(*) FROM {table} GROUP BY article_id")
+            )
+            for article_id in ids:
+                assert counts.get(article_id) == rows_per_article, (table, article_id)
+            assert set(counts) <= ids, f"orphan rows in {table}"
+    return ids

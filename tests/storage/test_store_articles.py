@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from storage_synthetic import at, make_pair
+from storage_synthetic import assert_every_article_is_whole, at, make_pair, padded
 
 from storage import Store
 
@@ -262,3 +264,34 @@ async def test_data_survives_reopening(db_path: Path) -> None:
     async with await Store.open(db_path) as store:
         assert await store.get_article(GUILD_A, stored.id) == stored
         assert await store.load_analysis(GUILD_A, stored.id) == analysis
+
+
+async def test_inner_failure_rolls_back_to_its_savepoint_only(store: Store) -> None:
+    async with store.transaction():
+        await store.add_article(GUILD_A, *make_pair(1), now=at(0))
+        with pytest.raises(RuntimeError):
+            async with store.transaction():
+                await store.add_article(GUILD_A, *make_pair(2), now=at(1))
+                raise RuntimeError("drop the second one")
+        await store.set_autosummary(GUILD_A, 3, True)
+    assert [a.title for a in await store.list_articles(GUILD_A, limit=5)] == [
+        "Fisheries talks stall, part 1"
+    ]
+    assert await store.autosummary_enabled(GUILD_A, 3)
+
+
+async def test_cancelled_add_leaves_a_whole_article_or_none(store: Store, db_path: Path) -> None:
+    padding = 3000
+    for attempt, delay in enumerate((0.0, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.05)):
+        article, analysis = make_pair(attempt)
+        task = asyncio.create_task(
+            store.add_article(GUILD_A, article, padded(analysis, padding), now=at(attempt))
+        )
+        await asyncio.sleep(delay)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        # The store is still usable after every cancel.
+        await store.count_articles(GUILD_A)
+    assert_every_article_is_whole(db_path, padding=padding)
+    assert (await store.add_article(GUILD_A, *make_pair(100), now=at(100))).created

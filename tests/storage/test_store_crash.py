@@ -6,12 +6,11 @@ import asyncio
 import os
 import random
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
-from storage_synthetic import at, make_pair
+from storage_synthetic import assert_every_article_is_whole, at, make_pair
 
 from storage import Store
 
@@ -58,32 +57,6 @@ async def kill(process: asyncio.subprocess.Process) -> list[str]:
     return rest.decode().split("\n")
 
 
-def assert_every_article_is_whole(db: Path) -> set[int]:
-    """Each article row has its full analysis and search entry; the file is sound. Returns ids."""
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
-        ids = {row[0] for row in conn.execute("SELECT id FROM articles")}
-        expected = {
-            "summary_sentences": 2,
-            "entities": 2,
-            "entity_aliases": 2,
-            "countries": 1,
-            "country_mentions": 1 + PADDING,
-            "sentences": 4,
-            "quotes": 2,
-        }
-        for table, rows_per_article in expected.items():
-            counts = dict(
-                conn.execute(f"SELECT article_id, count(*) FROM {table} GROUP BY article_id")
-            )
-            for article_id in ids:
-                assert counts.get(article_id) == rows_per_article, (table, article_id)
-            assert set(counts) <= ids, f"orphan rows in {table}"
-    return ids
-
-
 async def test_killed_writer_leaves_no_half_article(tmp_path: Path) -> None:
     db = tmp_path / "killed.db"
     seed = random.randrange(1_000_000)
@@ -99,7 +72,7 @@ async def test_killed_writer_leaves_no_half_article(tmp_path: Path) -> None:
         printed.update(numbers)
         start = max(numbers, default=start) + 10  # never reuse a text, never dedupe
 
-    ids = assert_every_article_is_whole(db)
+    ids = assert_every_article_is_whole(db, padding=PADDING)
     assert len(ids) >= len(printed), f"seed {seed}"
     async with await Store.open(db) as store:
         for number in printed:  # everything announced as committed survived the kill
@@ -120,7 +93,7 @@ async def test_writer_killed_inside_a_transaction_leaves_nothing(tmp_path: Path)
     assert await read_line(holder) == "holding 7"  # article 7 fully written, not committed
     await kill(holder)
 
-    assert len(assert_every_article_is_whole(db)) == 2
+    assert len(assert_every_article_is_whole(db, padding=PADDING)) == 2
     async with await Store.open(db) as store:
         assert await store.count_articles(GUILD) == 2
         assert (await store.search(GUILD, '"item 7"')).total == 0

@@ -7,10 +7,12 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import aiosqlite
 import pytest
+from storage_synthetic import at, make_pair
 
 from storage import Store
-from storage.store import _split_statements, load_migrations
+from storage.store import Migration, _split_statements, apply_migrations, load_migrations
 
 EXPECTED_COLUMNS = {
     "articles": {
@@ -93,7 +95,12 @@ async def test_open_creates_folders_and_applies_every_migration(db_path: Path) -
         indexes = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
         }
-        assert {"articles_guild_added_at", "articles_guild_canonical_url"} <= indexes
+        assert {
+            "articles_guild_added_at",
+            "articles_guild_canonical_url",
+            "articles_guild_text_hash",
+            "quotes_guild_speaker",
+        } <= indexes
         triggers = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
         }
@@ -148,3 +155,47 @@ def test_trigger_bodies_stay_one_statement() -> None:
     statements = _split_statements(script)
     assert len(statements) == 2
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+@pytest.mark.parametrize("start", range(1, len(load_migrations())))
+async def test_upgrading_from_any_version_keeps_data_and_matches_a_fresh_schema(
+    tmp_path: Path, start: int
+) -> None:
+    fresh = tmp_path / "fresh.db"
+    async with await Store.open(fresh):
+        pass
+    old = tmp_path / "old.db"
+    async with aiosqlite.connect(old, isolation_level=None) as conn:
+        assert await apply_migrations(conn, load_migrations()[:start]) == start
+        # A row as the code of that version would have written it.
+        await conn.execute(
+            "INSERT INTO articles (id, guild_id, url, canonical_url, text, text_hash,"
+            " summary_method, added_at) VALUES (1, 9, 'https://e.org/a', 'https://e.org/a',"
+            " 'Envoys met.', 'h', 'lead', '2026-03-01T09:00:00.000000+00:00')"
+        )
+        await conn.execute(
+            "INSERT INTO quotes (article_id, guild_id, position, text, speaker, speaker_key,"
+            " start_offset, end_offset) VALUES (1, 9, 0, 'We met', 'Lena Brandt', 'lena brandt',"
+            " 0, 6)"
+        )
+    async with await Store.open(old) as store:
+        assert await store.schema_version() == len(load_migrations())
+        assert (await store.get_article(9, 1)) is not None
+        assert await store.quote_speakers(9, "bra") == ["Lena Brandt"]
+        assert (await store.search(9, "envoys")).total == 1
+        assert (await store.add_article(9, *make_pair(1), now=at(0))).created
+    assert sorted(schema(old)) == sorted(schema(fresh))
+
+
+async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "broken.db"
+    broken = [
+        *load_migrations(),
+        Migration(len(load_migrations()) + 1, "9999_broken.sql", "CREATE TABLE ok (a);\nNOT SQL;"),
+    ]
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        with pytest.raises(sqlite3.OperationalError):
+            await apply_migrations(conn, broken)
+        assert not conn.in_transaction
+    assert user_version(path) == 0
+    assert schema(path) == []
