@@ -198,11 +198,13 @@ class _Discourse:
 
 def _is_cue(token: Token) -> bool:
     """A verb or noun that reports speech ('said', 'called on', "Trump's claim")."""
+    if token.lower_ == "according":
+        return any(c.lower_ == "to" for c in token.children)
     lemma = token.lemma_.lower()
     if token.pos_ == "NOUN":
         return lemma in REPORTING_NOUNS and _noun_speaker(token) is not None
     if token.pos_ not in {"VERB", "AUX"}:
-        return token.lower_ == "according" and any(c.lower_ == "to" for c in token.children)
+        return False
     if lemma in PARTICLE_CUES:
         return any(
             child.lower_ in PARTICLE_CUES[lemma] for child in token.children if child.i > token.i
@@ -412,7 +414,9 @@ def _nearby_cues(doc: Doc, quote: Span, quoted: set[int]) -> list[Token]:
     ):
         end = min(doc[end].sent.end, end + 5)
     candidates = [
-        doc[i] for i in range(start, end) if i not in quoted and doc[i].pos_ in {"VERB", "AUX"}
+        doc[i]
+        for i in range(start, end)
+        if i not in quoted and (doc[i].pos_ in {"VERB", "AUX"} or doc[i].lower_ == "according")
     ]
     candidates = [t for t in candidates if _is_cue(t)]
     return sorted(candidates, key=lambda t: min(abs(t.i - quote.start), abs(t.i - (quote.end - 1))))

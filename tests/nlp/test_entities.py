@@ -1,0 +1,105 @@
+"""People, organizations and places as a reader would list them: one name per entity, counted."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from bot.nlp.entities import EntityIndex, extract_entities
+from bot.nlp.models import Entity
+
+
+def index_of(nlp: Language, text: str) -> EntityIndex:
+    return extract_entities(nlp(text))
+
+
+def by_name(index: EntityIndex) -> dict[str, Entity]:
+    return {e.name: e for e in index.entities}
+
+
+@pytest.fixture(scope="module")
+def seed_index(nlp: Language, seed_text: str) -> EntityIndex:
+    return index_of(nlp, seed_text)
+
+
+def test_seed_kerry_mentions_merge_into_the_full_name(seed_index: EntityIndex) -> None:
+    entities = by_name(seed_index)
+    kerry = entities["John F. Kerry"]
+    assert kerry.label == "PERSON"
+    assert "Kerry" in kerry.aliases
+    assert kerry.mentions >= 8
+    assert kerry.title == "Secretary of State"
+    assert "Kerry" not in entities and "Mr. Kerry" not in entities
+
+
+def test_seed_wang_and_power_by_surname_despite_the_wrong_honorific(
+    seed_index: EntityIndex,
+) -> None:
+    entities = by_name(seed_index)
+    assert entities["Wang Yi"].label == "PERSON"
+    assert entities["Wang Yi"].mentions == 6
+    power = entities["Samantha Power"]
+    assert power.label == "PERSON"  # the small model says ORG
+    assert power.mentions == 2  # "Samantha Power" and "Mr. Power"
+    assert power.title == "U.S. ambassador to the U.N."
+
+
+def test_seed_places_and_airlines_are_not_people(seed_index: EntityIndex) -> None:
+    entities = by_name(seed_index)
+    assert entities["Subi Reef"].label == "LOC"
+    assert entities["Air Koryo"].label == "ORG"
+    people = {e.name for e in seed_index.entities if e.label == "PERSON"}
+    assert people >= {"John F. Kerry", "Wang Yi", "Samantha Power", "Kim Jong-un", "Xi Jinping"}
+    assert not any("Reef" in name or "Air " in name for name in people)
+
+
+def test_seed_names_have_no_possessives_articles_or_honorifics(seed_index: EntityIndex) -> None:
+    for entity in seed_index.entities:
+        assert not entity.name.endswith(("’s", "'s")), entity
+        assert not entity.name.lower().startswith("the "), entity
+        assert not entity.name.startswith(("Mr.", "Ms.", "Mrs.", "Dr.")), entity
+    assert "North Korea" in by_name(seed_index)
+
+
+def test_seed_un_aliases_share_one_canonical_name(seed_index: EntityIndex) -> None:
+    entities = by_name(seed_index)
+    assert entities["United Nations"].label == "ORG"
+    assert entities["United Nations"].mentions == 3
+    council = entities["United Nations Security Council"]
+    assert council.mentions == 2
+    assert "U.N." not in entities and "Security Council" not in entities
+
+
+def test_entities_are_sorted_by_mentions(seed_index: EntityIndex) -> None:
+    counts = [e.mentions for e in seed_index.entities]
+    assert counts == sorted(counts, reverse=True)
+    assert {e.label for e in seed_index.entities} <= {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
+
+
+def test_ruler_labels_international_organizations(nlp: Language) -> None:
+    text = (
+        "NATO ministers met in Brussels with officials from the EU and the IAEA.\n"
+        "The IMF and the World Bank sent observers, and the G20 issued a statement.\n"
+    )
+    entities = by_name(index_of(nlp, text))
+    for name in ("NATO", "European Union", "International Atomic Energy Agency"):
+        assert entities[name].label == "ORG", name
+    assert entities["International Monetary Fund"].label == "ORG"
+    assert entities["World Bank"].label == "ORG"
+    assert entities["G20"].label == "ORG"
+
+
+def test_surname_only_mentions_join_the_right_person(nlp: Language) -> None:
+    text = (
+        "Senator Helen Brandt and Governor Paul Okafor toured the flooded towns on Monday.\n"
+        "Brandt promised federal money. Mr. Okafor thanked the volunteers.\n"
+        "Later, Ms. Brandt met the mayors.\n"
+    )
+    index = index_of(nlp, text)
+    entities = by_name(index)
+    assert entities["Helen Brandt"].mentions == 3
+    assert entities["Paul Okafor"].mentions == 2
+    assert entities["Helen Brandt"].title == "Senator"
+    assert "Brandt" not in entities and "Okafor" not in entities
+    assert index.resolve_name(["Mr.", "Okafor"], at_token=len(index.entities)) == "Paul Okafor"
+    assert index.resolve_title(["the", "senator"], at_token=40) == "Helen Brandt"
