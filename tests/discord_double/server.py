@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.discord_double import payloads as p
 
@@ -640,7 +640,7 @@ class DiscordDouble:
             files: list[RecordedFile] = []
             reader = await request.multipart()
             async for part in reader:
-                if not isinstance(part, web.BodyPartReader):
+                if not isinstance(part, BodyPartReader):
                     continue
                 data = await part.read()
                 if part.name == "payload_json":
@@ -1242,9 +1242,9 @@ class DiscordDouble:
         if op == OP_HEARTBEAT:
             await self._send_frame(connection, {"op": OP_HEARTBEAT_ACK})
             self._notify()
-        elif op == OP_IDENTIFY:
+        elif op == OP_IDENTIFY and isinstance(data, dict):
             await self._identify(connection, data)
-        elif op == OP_RESUME:
+        elif op == OP_RESUME and isinstance(data, dict):
             await self._resume(connection, data)
         elif op in (OP_PRESENCE, OP_REQUEST_MEMBERS, 4):
             self._notify()
@@ -1499,10 +1499,9 @@ class DiscordDouble:
                 raise DoubleError(f"{command_name!r}: required option {definition['name']!r}")
         typed: list[dict[str, Any]] = []
         for option_name, value in values.items():
-            definition = by_name.get(option_name)
-            if definition is None:
+            if option_name not in by_name:
                 raise DoubleError(f"{command_name!r} has no option {option_name!r}")
-            option_type = definition["type"]
+            option_type = by_name[option_name]["type"]
             raw: Any = value
             if option_type in (OPTION_USER, OPTION_MENTIONABLE) and isinstance(
                 value, p.FakeMember | p.FakeUser

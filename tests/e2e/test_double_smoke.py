@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import discord
 import pytest
@@ -67,7 +68,7 @@ class SmokeBot(commands.Bot):
 
 
 @pytest.fixture
-async def smoke(discord_double: DiscordDouble) -> RunningBot:
+async def smoke(discord_double: DiscordDouble) -> AsyncIterator[RunningBot]:
     running = await start_bot(discord_double, SmokeBot())
     await running.sync_commands()
     yield running
