@@ -247,6 +247,8 @@ class Store:
     Open with `store = await Store.open(path)` and `await store.close()`, or
     `async with await Store.open(path) as store:`. One connection serves every call; an
     asyncio lock keeps one task's transaction from interleaving with another task's reads.
+    Other processes may open the same file: writes take SQLite's write lock up front and
+    wait for it up to BUSY_TIMEOUT_MS.
     """
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
@@ -256,6 +258,7 @@ class Store:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._savepoints = 0
+        self._closed = False
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -281,8 +284,16 @@ class Store:
         return store
 
     async def close(self) -> None:
-        """Close the connection; the Store is unusable afterwards."""
+        """Close the connection (again is harmless); the Store is unusable afterwards."""
         async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                # SQLite's advice for long-lived connections: refresh planner statistics on close.
+                await self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error as error:
+                log.warning("PRAGMA optimize failed on %s: %s", self.path, error)
             await self._conn.close()
 
     async def __aenter__(self) -> Self:
@@ -307,7 +318,11 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """Group several Store calls into one atomic write; nested uses become savepoints."""
+        """Group several Store calls into one atomic write; nested uses become savepoints.
+
+        The block owns the connection: Store calls inside it must run in the same task
+        (awaited directly), not in tasks it starts and waits for, which would wait forever.
+        """
         async with self._writing():
             yield
 

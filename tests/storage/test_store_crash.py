@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -22,22 +23,36 @@ PADDING = 2000  # extra analysis rows per article: each transaction lasts millis
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 
-async def start_killer(db: Path, *args: str) -> asyncio.subprocess.Process:
-    """Start the helper writer process on `db`."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(KILLER),
-        str(db),
-        "--guild",
-        str(GUILD),
-        "--padding",
-        str(PADDING),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        cwd=REPO,
-        env=env,
-    )
+Launcher = Callable[..., Awaitable[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+async def start_writer() -> AsyncIterator[Launcher]:
+    """Start helper writer processes on a database; any still running are killed afterwards."""
+    started: list[asyncio.subprocess.Process] = []
+
+    async def start(db: Path, *args: str) -> asyncio.subprocess.Process:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(KILLER),
+            str(db),
+            "--guild",
+            str(GUILD),
+            "--padding",
+            str(PADDING),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def read_line(process: asyncio.subprocess.Process) -> str:
@@ -57,14 +72,14 @@ async def kill(process: asyncio.subprocess.Process) -> list[str]:
     return rest.decode().split("\n")
 
 
-async def test_killed_writer_leaves_no_half_article(tmp_path: Path) -> None:
+async def test_killed_writer_leaves_no_half_article(tmp_path: Path, start_writer: Launcher) -> None:
     db = tmp_path / "killed.db"
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
     printed: set[int] = set()
     start = 0
     for _round in range(4):
-        writer = await start_killer(db, "--start", str(start))
+        writer = await start_writer(db, "--start", str(start))
         await read_line(writer)  # the store is open and writing
         await asyncio.sleep(rng.uniform(0.0, 0.25))
         lines = await kill(writer)
@@ -82,14 +97,16 @@ async def test_killed_writer_leaves_no_half_article(tmp_path: Path) -> None:
             assert analysis is not None and len(analysis.quotes) == 2
 
 
-async def test_writer_killed_inside_a_transaction_leaves_nothing(tmp_path: Path) -> None:
+async def test_writer_killed_inside_a_transaction_leaves_nothing(
+    tmp_path: Path, start_writer: Launcher
+) -> None:
     db = tmp_path / "held.db"
-    writer = await start_killer(db, "--count", "2")
+    writer = await start_writer(db, "--count", "2")
     assert (await read_line(writer)).startswith("committed 0")
     assert (await read_line(writer)).startswith("committed 1")
     assert await writer.wait() == 0
 
-    holder = await start_killer(db, "--start", "7", "--hold")
+    holder = await start_writer(db, "--start", "7", "--hold")
     assert await read_line(holder) == "holding 7"  # article 7 fully written, not committed
     await kill(holder)
 
@@ -101,13 +118,15 @@ async def test_writer_killed_inside_a_transaction_leaves_nothing(tmp_path: Path)
         assert (await store.add_article(GUILD, *make_pair(7), now=at(0))).created
 
 
-async def test_concurrent_writers_do_not_see_database_is_locked(tmp_path: Path) -> None:
+async def test_concurrent_writers_do_not_see_database_is_locked(
+    tmp_path: Path, start_writer: Launcher
+) -> None:
     db = tmp_path / "shared.db"
     per_writer = 25
     first, second = await Store.open(db), await Store.open(db)
     try:
         others = [
-            await start_killer(
+            await start_writer(
                 db, "--start", str(1000 + k * per_writer), "--count", str(per_writer)
             )
             for k in range(2)

@@ -65,10 +65,11 @@ EXPECTED_COLUMNS = {
 
 
 def schema(path: Path) -> list[tuple[str, str, str | None]]:
-    """Everything sqlite_master knows, in a stable order."""
+    """Our schema (not SQLite's own statistics tables), in a stable order."""
     with sqlite3.connect(path) as conn:
         return conn.execute(
-            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            " ORDER BY type, name"
         ).fetchall()
 
 
