@@ -203,7 +203,7 @@ class InteractionRecord:
         if self.callback_type is None:
             return False
         if self.callback_type == CALLBACK_DEFERRED_MESSAGE:
-            return self.deferral_completed
+            return any(not m.loading and not m.deleted for m in self.messages)
         return True
 
     @property
@@ -932,6 +932,16 @@ class DiscordDouble:
                 data["member"] = {k: v for k, v in member.payload(guild).items() if k != "user"}
         await self.dispatch(event, data)
 
+    async def _echo_delete(self, message: SentMessage) -> None:
+        if self.current_session is None:
+            return
+        if not self.current_session.intents & p.INTENT_GUILD_MESSAGES:
+            return
+        data = {"id": str(message.id), "channel_id": str(message.channel_id)}
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        await self.dispatch("MESSAGE_DELETE", data)
+
     async def _post_channel_message(self, call: _Call) -> web.Response:
         channel = self.world.find_channel(int(call.params["channel"]))
         if channel is None:
@@ -991,6 +1001,7 @@ class DiscordDouble:
         ):
             return _error(403, 50013, "Missing Permissions")
         found.deleted = True
+        await self._echo_delete(found)
         return web.Response(status=204)
 
     # --- REST: interactions -------------------------------------------------------------------
@@ -1162,7 +1173,13 @@ class DiscordDouble:
         found = self._webhook_message(call)
         if isinstance(found, web.Response):
             return found
-        found[1].deleted = True
+        interaction, message = found
+        message.deleted = True
+        if message.id == interaction.original_message_id and interaction.deferred:
+            # With the "thinking" message gone, later followups keep their own visibility.
+            interaction.deferral_completed = True
+        if not message.ephemeral:
+            await self._echo_delete(message)
         return web.Response(status=204)
 
     # --- gateway ------------------------------------------------------------------------------

@@ -52,6 +52,12 @@ class SmokeBot(commands.Bot):
             await interaction.followup.send("first", ephemeral=False)
             await interaction.followup.send("second, public")
 
+        @self.tree.command(name="oops", description="Defer publicly, then fail privately")
+        async def oops(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.delete_original_response()
+            await interaction.followup.send("Only you see this error.", ephemeral=True)
+
         @self.tree.command(name="settings", description="Change settings (managers only)")
         @app_commands.default_permissions(manage_guild=True)
         async def settings(interaction: discord.Interaction) -> None:
@@ -89,7 +95,7 @@ async def test_login_identify_and_sync_payload(smoke: RunningBot) -> None:
     sync = double.requests_to("PUT", "/applications/{app}/commands")[0]
     assert sync.headers["Authorization"] == f"Bot {double.token}"
     by_name = {command["name"]: command for command in sync.json}
-    assert set(by_name) == {"brief", "secret", "quiet", "settings"}
+    assert set(by_name) == {"brief", "secret", "quiet", "oops", "settings"}
     assert by_name["brief"]["options"] == [
         {
             "type": 3,
@@ -127,6 +133,13 @@ async def test_first_followup_after_deferral_keeps_deferral_visibility(smoke: Ru
     first, second = await smoke.double.wait_for_messages(interaction, 2)
     assert (first.content, first.ephemeral) == ("first", True)
     assert (second.content, second.ephemeral) == ("second, public", False)
+
+
+async def test_deleting_the_deferral_lets_the_followup_be_ephemeral(smoke: RunningBot) -> None:
+    interaction = await smoke.slash("oops")
+    assert interaction.original is not None and interaction.original.deleted
+    (error,) = interaction.visible_messages
+    assert (error.content, error.ephemeral) == ("Only you see this error.", True)
 
 
 async def test_member_permissions_reach_the_command(smoke: RunningBot) -> None:
