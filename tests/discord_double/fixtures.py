@@ -52,7 +52,7 @@ class _ErrorCollector(logging.Handler):
 class RunningBot:
     """A real discord.py bot connected to the double, and ways to act as its users."""
 
-    bot: commands.Bot
+    bot: commands.Bot | commands.AutoShardedBot
     double: DiscordDouble
     task: asyncio.Task[None]
     errors: _ErrorCollector = field(default_factory=_ErrorCollector)
@@ -217,7 +217,7 @@ async def _no_identify_delay(shard_id: int | None, *, initial: bool = False) -> 
 
 async def start_bot(
     double: DiscordDouble,
-    bot: commands.Bot,
+    bot: commands.Bot | commands.AutoShardedBot,
     *,
     token: str = BOT_TOKEN,
     timeout_s: float = 10.0,
@@ -270,7 +270,7 @@ async def bot_runner(
     """``await bot_runner(bot)`` starts a bot against the double; it is stopped after the test."""
     started: list[RunningBot] = []
 
-    async def run(bot: commands.Bot, **options: Any) -> RunningBot:
+    async def run(bot: commands.Bot | commands.AutoShardedBot, **options: Any) -> RunningBot:
         running = await start_bot(discord_double, bot, **options)
         started.append(running)
         return running

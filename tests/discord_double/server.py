@@ -615,6 +615,8 @@ class DiscordDouble:
     def _install_routes(self) -> None:
         route = self._route
         route("GET", "/users/@me", self._get_me)
+        route("GET", "/gateway", self._get_gateway)
+        route("GET", "/gateway/bot", self._get_gateway)
         route("GET", "/oauth2/applications/@me", self._get_application)
         route("GET", "/applications/{app}/commands", self._get_commands)
         route("PUT", "/applications/{app}/commands", self._put_commands)
@@ -721,6 +723,18 @@ class DiscordDouble:
 
     async def _get_me(self, call: _Call) -> web.Response:
         return _json_response(200, self.world.bot_user.payload())
+
+    async def _get_gateway(self, call: _Call) -> web.Response:
+        answer: dict[str, Any] = {"url": self.gateway_url}
+        if call.path.endswith("/bot"):
+            answer["shards"] = 1
+            answer["session_start_limit"] = {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 86_400_000,
+                "max_concurrency": 1,
+            }
+        return _json_response(200, answer)
 
     async def _get_application(self, call: _Call) -> web.Response:
         return _json_response(200, self.world.application_payload())

@@ -282,3 +282,27 @@ async def test_member_and_app_permissions_reach_the_bot(running: RunningBot) -> 
     await running.wait_answered(record)
     assert record.payload["member"]["permissions"] == str(p.VIEW_CHANNEL)
     assert record.payload["app_permissions"] == str(p.SEND_MESSAGES)
+
+
+class ShardedBot(commands.AutoShardedBot):
+    """The sharded client asks GET /gateway/bot for its URL and shard count."""
+
+    def __init__(self) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
+
+    async def setup_hook(self) -> None:
+        @self.tree.command(name="ping", description="Answer pong")
+        async def ping(interaction: discord.Interaction) -> None:
+            shard = interaction.guild.shard_id if interaction.guild else None
+            await interaction.response.send_message(f"pong from shard {shard}")
+
+
+async def test_auto_sharded_bot_uses_gateway_bot(discord_double: DiscordDouble) -> None:
+    started = await start_bot(discord_double, ShardedBot())
+    try:
+        assert discord_double.requests_to("GET", "/gateway/bot")
+        await started.sync_commands(guild=False)
+        answer = await started.slash("ping")
+        assert answer.original is not None and answer.original.content == "pong from shard 0"
+    finally:
+        await started.stop()
