@@ -100,3 +100,24 @@ def test_real_pages_extract_their_article() -> None:
         truth_words = set(record["body"].split())
         got_words = set(article.text.split())
         assert len(truth_words & got_words) / len(truth_words) > 0.8, record["url"]
+
+
+WRAPPED = """Ceasefire talks resume in Doha
+
+DOHA — Negotiators from both sides returned to Doha on Sunday for a new round of talks on a
+ceasefire, mediated by Qatar and Egypt, after a pause of almost a month that had left the
+families of hostages angry and exhausted.
+
+"We came here to finish the work, not to start it again," the Qatari prime minister said at
+a news conference.
+"""
+
+
+def test_hard_wrapped_paragraphs_are_rejoined_with_offsets_kept() -> None:
+    article = extract_text(WRAPPED)
+    assert article.title == "Ceasefire talks resume in Doha"
+    first, second = article.text.split("\n")
+    assert first.startswith("DOHA") and first.endswith("angry and exhausted.")
+    assert "talks on a ceasefire" in first
+    start = article.text.index("news conference")
+    assert WRAPPED[article.source_offset(start) :].startswith("news conference")

@@ -64,36 +64,54 @@ def is_boilerplate(line: str) -> bool:
     return bool(_BOILERPLATE.search(line))
 
 
-def _looks_like_title(line: str, rest: list[str]) -> bool:
+def _looks_like_title(line: str, rest: list[list[tuple[int, str]]]) -> bool:
     words = line.split()
     return 0 < len(words) <= 20 and not _SENTENCE_END.search(line) and len(rest) >= 2
 
 
+def _is_hard_wrapped(blocks: list[list[tuple[int, str]]]) -> bool:
+    """Paragraphs split by blank lines whose lines were wrapped at a fixed width."""
+    inner = [line for block in blocks if len(block) > 1 for _, line in block[:-1]]
+    if len(inner) < 2:
+        return False
+    unfinished = sum(1 for line in inner if not _SENTENCE_END.search(line))
+    return unfinished >= 0.6 * len(inner) and max(len(line) for line in inner) <= 120
+
+
 def extract_text(raw: str, *, url: str | None = None) -> ExtractedArticle:
-    """Plain text as is: one paragraph per line, boilerplate lines dropped, offsets kept."""
-    lines: list[tuple[int, str]] = []
+    """Plain text as is: one paragraph per line, boilerplate lines dropped, offsets kept.
+
+    Text hard-wrapped inside blank-line-separated paragraphs is rejoined (a space replaces
+    each line break), so a wrapped sentence stays one sentence.
+    """
+    blocks: list[list[tuple[int, str]]] = [[]]
     offset = 0
     for piece in raw.splitlines(keepends=True):
-        body = piece.rstrip("\r\n")
-        stripped = body.rstrip()
-        if stripped.strip():
-            lines.append((offset, stripped))
+        line = piece.rstrip("\r\n").rstrip()
+        if line.strip():
+            blocks[-1].append((offset, line))
+        elif blocks[-1]:
+            blocks.append([])
         offset += len(piece)
+    blocks = [block for block in blocks if block]
+    if not _is_hard_wrapped(blocks):
+        blocks = [[line] for block in blocks for line in block]
     title: str | None = None
-    if lines and _looks_like_title(lines[0][1].strip(), [line for _, line in lines[1:]]):
-        title = lines[0][1].strip()
-        lines = lines[1:]
-    kept = [(start, line) for start, line in lines if not is_boilerplate(line)]
+    if blocks and len(blocks[0]) == 1 and _looks_like_title(blocks[0][0][1].strip(), blocks[1:]):
+        title = blocks[0][0][1].strip()
+        blocks = blocks[1:]
     parts: list[str] = []
     segments: list[Segment] = []
     clean_len = 0
-    for start, line in kept:
-        if parts:
-            parts.append("\n")
-            clean_len += 1
-        segments.append(Segment(clean_start=clean_len, source_start=start, length=len(line)))
-        parts.append(line)
-        clean_len += len(line)
+    for block in blocks:
+        kept = [(start, line) for start, line in block if not is_boilerplate(line)]
+        for index, (start, line) in enumerate(kept):
+            if parts:
+                parts.append(" " if index else "\n")
+                clean_len += 1
+            segments.append(Segment(clean_start=clean_len, source_start=start, length=len(line)))
+            parts.append(line)
+            clean_len += len(line)
     text = "".join(parts)
     if len(text.strip()) < MIN_ARTICLE_CHARS // 4:
         raise NotAnArticleError("The text is too short to be an article.")
