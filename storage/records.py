@@ -51,13 +51,18 @@ class AddResult:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One search result; the snippet marks matched words with HIGHLIGHT_START/END."""
+    """One search result; the snippet marks matched words with HIGHLIGHT_START/END ("**").
+
+    `snippet_parts` is the same text as (text, is_match) pieces, for renderers that must
+    escape the article's own markup before adding their own emphasis.
+    """
 
     article_id: int
     title: str | None
     url: str | None
     snippet: str
     added_at: datetime
+    snippet_parts: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)

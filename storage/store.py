@@ -56,6 +56,10 @@ _TRACKING_PARAMS = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Control characters that article text never carries: FTS5 marks matches with them, and
+# they are turned into HIGHLIGHT_START/END or snippet parts afterwards.
+_MATCH_START = "\x02"
+_MATCH_END = "\x03"
 _WORD = re.compile(r"\w+")
 
 _ARTICLE_COLUMNS = (
@@ -137,6 +141,27 @@ def fts_query(user_query: str) -> str | None:
     if not phrases:
         return None
     return " ".join(phrases[:MAX_QUERY_TERMS])
+
+
+def _snippet_parts(marked: str) -> tuple[tuple[str, bool], ...]:
+    """Split an FTS5 snippet marked with _MATCH_START/_MATCH_END into (text, is_match)."""
+    parts: list[tuple[str, bool]] = []
+    for piece in marked.split(_MATCH_START):
+        match, end, rest = piece.partition(_MATCH_END)
+        if end:
+            parts.append((match, True))
+            if rest:
+                parts.append((rest, False))
+        elif piece:
+            parts.append((piece, False))
+    return tuple(parts)
+
+
+def _mark_matches(parts: Sequence[tuple[str, bool]]) -> str:
+    """The snippet as one string with matches between HIGHLIGHT_START and HIGHLIGHT_END."""
+    return "".join(
+        f"{HIGHLIGHT_START}{text}{HIGHLIGHT_END}" if is_match else text for text, is_match in parts
+    )
 
 
 def _format_time(moment: datetime) -> str:
@@ -536,24 +561,27 @@ class Store:
                     "guild": guild_id,
                     "limit": max(limit, 0),
                     "offset": max(offset, 0),
-                    "start": HIGHLIGHT_START,
-                    "end": HIGHLIGHT_END,
+                    "start": _MATCH_START,
+                    "end": _MATCH_END,
                     "ellipsis": SNIPPET_ELLIPSIS,
                     "tokens": SNIPPET_TOKENS,
                 },
             ) as cursor:
                 rows = await cursor.fetchall()
-        hits = tuple(
-            SearchHit(
-                article_id=row[0],
-                title=row[1],
-                url=row[2],
-                added_at=_parse_time(row[3]),
-                snippet=row[4] or "",
+        hits = []
+        for article_id, title, url, added_at, snippet in rows:
+            parts = _snippet_parts(snippet or "")
+            hits.append(
+                SearchHit(
+                    article_id=article_id,
+                    title=title,
+                    url=url,
+                    added_at=_parse_time(added_at),
+                    snippet=_mark_matches(parts),
+                    snippet_parts=parts,
+                )
             )
-            for row in rows
-        )
-        return SearchPage(hits=hits, total=total)
+        return SearchPage(hits=tuple(hits), total=total)
 
     # --- quotes ---------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from storage_synthetic import at, make_pair
 
@@ -101,3 +103,14 @@ async def test_operator_words_are_plain_words(filled: Store) -> None:
 async def test_nothing_to_search_gives_an_empty_page(filled: Store) -> None:
     page = await filled.search(GUILD, "?!")
     assert page.hits == () and page.total == 0
+
+
+async def test_snippet_parts_keep_the_article_markup_apart_from_the_highlight(store: Store) -> None:
+    article, analysis = make_pair(1, topic="sanctions")
+    starred = replace(article, text="*Updated* " + article.text + " Read_more **now**.")
+    await store.add_article(GUILD, starred, analysis, now=at(0))
+    hit = (await store.search(GUILD, "updated sanctions now")).hits[0]
+    assert "".join(text for text, _ in hit.snippet_parts).count("*Updated*") == 1
+    matched = [text for text, is_match in hit.snippet_parts if is_match]
+    assert "Updated" in matched and "sanctions" in matched
+    assert f"{HIGHLIGHT_START}sanctions{HIGHLIGHT_END}" in hit.snippet
