@@ -200,3 +200,22 @@ async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
         assert not conn.in_transaction
     assert user_version(path) == 0
     assert schema(path) == []
+
+
+async def test_the_schema_itself_refuses_duplicates_in_a_guild(store: Store, db_path: Path) -> None:
+    insert = (
+        "INSERT INTO articles (guild_id, canonical_url, text, text_hash, summary_method,"
+        " added_at) VALUES (?, ?, 'x', ?, 'lead', '2026-03-01T09:00:00.000000+00:00')"
+    )
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(insert, (None, "https://e.org/a", "h1"))
+        conn.execute(insert, (7, "https://e.org/a", "h1"))  # another guild: allowed
+        for duplicate in ((None, "https://e.org/a", "h2"), (None, "https://e.org/b", "h1")):
+            with pytest.raises(sqlite3.IntegrityError):
+                conn.execute(insert, duplicate)
+
+
+async def test_closing_twice_is_harmless(db_path: Path) -> None:
+    store = await Store.open(db_path)
+    await store.close()
+    await store.close()
