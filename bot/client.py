@@ -151,6 +151,7 @@ class DiplobriefBot(commands.Bot):
         self.settings = settings
         self.now = now
         self._analyzer = analyzer
+        self._owns_analyzer = analyzer is None
         self._sync_only = sync_only
         self._http_session: aiohttp.ClientSession | None = None
         self._closing = False
@@ -187,7 +188,7 @@ class DiplobriefBot(commands.Bot):
         finally:
             if self._http_session is not None:
                 await self._http_session.close()
-            if self._analyzer is not None:
+            if self._analyzer is not None and self._owns_analyzer:
                 await self._analyzer.close()
             if hasattr(self, "store"):
                 await self.store.close()

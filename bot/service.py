@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.analysis import AnalysisRequest, AnalyzedArticle, Analyzer
-from bot.errors import NotFoundError, UserFacingError
+from bot.errors import FetchError, NotFoundError, UserFacingError
 from bot.nlp.models import Analysis
 from bot.nlp.pipeline import DEFAULT_SENTENCES
 from bot.nlp.summarize import DEFAULT_METHOD, METHODS
@@ -82,9 +82,9 @@ class ArticleService:
         stored = await self.store.find_article_by_url(guild_id, url)
         if stored is not None:
             return await self._report_stored(stored, method, sentences)
-        page = await self._fetch(url)
+        page = await self._fetch_article_page(url)
         request = AnalysisRequest(
-            data=page.body,
+            data=page.text(),
             name=page.url,
             url=page.url,
             content_type=page.content_type,
@@ -92,6 +92,15 @@ class ArticleService:
             sentences=sentences,
         )
         return await self._analyze_and_store(guild_id, request, added_by)
+
+    async def _fetch_article_page(self, url: str) -> FetchedPage:
+        page = await self._fetch(url)
+        if page.truncated:
+            raise FetchError(
+                f"That page is larger than {len(page.body) // 1_000_000} MB: too big to be an "
+                "article. Try /article add with the article's text instead."
+            )
+        return page
 
     async def add_document(
         self,
@@ -122,10 +131,10 @@ class ArticleService:
     ) -> AnalyzedArticle:
         """Fetch a page and analyse it without storing."""
         check_summary_options(method, sentences)
-        page = await self._fetch(url)
+        page = await self._fetch_article_page(url)
         return await self.analyzer.analyze(
             AnalysisRequest(
-                data=page.body,
+                data=page.text(),
                 name=page.url,
                 url=page.url,
                 content_type=page.content_type,
