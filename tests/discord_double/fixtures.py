@@ -35,10 +35,12 @@ from tests.discord_double.server import (
 )
 
 FAST_GUILD_READY_TIMEOUT_S = 0.1
+# An ERROR from these during a test is a bug unless the test expects it.
+WATCHED_LOGGERS = ("discord", "bot", "commands", "storage")
 
 
 class _ErrorCollector(logging.Handler):
-    """Keeps ERROR records that discord.py logs (swallowed exceptions in commands and events)."""
+    """Keeps ERROR records (exceptions swallowed in commands, events and error handlers)."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
@@ -56,7 +58,7 @@ class RunningBot:
     double: DiscordDouble
     task: asyncio.Task[None]
     errors: _ErrorCollector = field(default_factory=_ErrorCollector)
-    expect_discord_errors: bool = False
+    expect_logged_errors: bool = False
 
     def check_alive(self) -> None:
         """Fail now if the bot task ended (its exception is the cause)."""
@@ -66,7 +68,7 @@ class RunningBot:
 
     @property
     def logged_errors(self) -> list[str]:
-        """What discord.py logged at ERROR (e.g. 'Ignoring exception in command ...')."""
+        """ERRORs logged by discord.py or our code (e.g. 'Ignoring exception in command ...')."""
         return [
             record.getMessage()
             + (f" ({record.exc_info[1]!r})" if record.exc_info and record.exc_info[1] else "")
@@ -172,11 +174,11 @@ class RunningBot:
         )
 
     async def wait_answered(self, record: InteractionRecord, timeout_s: float = 5.0) -> None:
-        """Wait for the member to see an answer; on timeout, say what discord.py logged."""
+        """Wait for the member to see an answer; on timeout, say what was logged at ERROR."""
         try:
             await self.double.wait_answered(record, timeout_s)
         except AssertionError as error:
-            raise AssertionError(f"{error}; discord.py logged: {self.logged_errors}") from error
+            raise AssertionError(f"{error}; logged errors: {self.logged_errors}") from error
 
     async def wait_for_channel_messages(
         self, count: int, channel: p.FakeChannel | str | None = None, timeout_s: float = 5.0
@@ -207,7 +209,8 @@ class RunningBot:
             elif not self.bot.is_closed():
                 await self.bot.close()
         finally:
-            logging.getLogger("discord").removeHandler(self.errors)
+            for name in WATCHED_LOGGERS:
+                logging.getLogger(name).removeHandler(self.errors)
         self.task.result()
 
 
@@ -221,7 +224,7 @@ async def start_bot(
     *,
     token: str = BOT_TOKEN,
     timeout_s: float = 10.0,
-    expect_discord_errors: bool = False,
+    expect_logged_errors: bool = False,
 ) -> RunningBot:
     """Run ``bot.start(token)`` in a task and return once discord.py dispatched ``on_ready``."""
     if type(bot).before_identify_hook is discord.Client.before_identify_hook:
@@ -230,9 +233,10 @@ async def start_bot(
     state = bot._connection
     state.guild_ready_timeout = min(state.guild_ready_timeout, FAST_GUILD_READY_TIMEOUT_S)
     collector = _ErrorCollector()
-    logging.getLogger("discord").addHandler(collector)
+    for name in WATCHED_LOGGERS:
+        logging.getLogger(name).addHandler(collector)
     task = asyncio.create_task(bot.start(token), name="discord-double-bot")
-    running = RunningBot(bot, double, task, collector, expect_discord_errors)
+    running = RunningBot(bot, double, task, collector, expect_logged_errors)
     double.watched_tasks.append(task)
     ready = asyncio.ensure_future(bot.wait_until_ready())
     try:
@@ -278,5 +282,5 @@ async def bot_runner(
     yield run
     for running in started:
         await running.stop()
-        if not running.expect_discord_errors:
-            assert not running.logged_errors, f"discord.py logged errors: {running.logged_errors}"
+        if not running.expect_logged_errors:
+            assert not running.logged_errors, f"logged errors: {running.logged_errors}"

@@ -186,7 +186,7 @@ async def test_answer_after_the_deadline_is_an_unknown_interaction(
     discord_double: DiscordDouble,
 ) -> None:
     discord_double.interaction_deadline_s = 0.2
-    started = await start_bot(discord_double, ProtocolBot(), expect_discord_errors=True)
+    started = await start_bot(discord_double, ProtocolBot(), expect_logged_errors=True)
     try:
         await started.sync_commands(guild=False)
         late = await started.slash("slow", wait=False)
