@@ -355,10 +355,8 @@ async def fetch_page(
     checked = _checked_url(url, allow_private=allow_private)
     own_session = session is None
     active = session if session is not None else new_fetch_session(allow_private=allow_private)
-    connector = active.connector
-    vetted = connector is not None and connector in _vetted_connectors
-    if vetted and allow_private and not _vetted_connectors[connector]:  # type: ignore[index]
-        log.debug("Session vets strictly; loopback hosts will still be refused")
+    # A session from new_fetch_session vets host names itself, with its own allow_private.
+    vetted = active.connector is not None and active.connector in _vetted_connectors
     try:
         async with asyncio.timeout(timeout_s):
             return await _fetch_with(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 from collections.abc import AsyncIterator
 
@@ -306,3 +307,20 @@ async def test_auto_sharded_bot_uses_gateway_bot(discord_double: DiscordDouble) 
         assert answer.original is not None and answer.original.content == "pong from shard 0"
     finally:
         await started.stop()
+
+
+async def test_everyone_ping_needs_permission_and_allowed_mentions(running: RunningBot) -> None:
+    double = running.double
+    guild = double.world.guild
+    bot_role = next(role for role in guild.roles if role.managed)
+    channel = running.bot.get_channel(double.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    loud = discord.AllowedMentions(everyone=True)
+    await channel.send("@everyone talks resumed", allowed_mentions=loud)
+    guild.roles[guild.roles.index(bot_role)] = dataclasses.replace(
+        bot_role, permissions=bot_role.permissions | p.MENTION_EVERYONE
+    )
+    await channel.send("@everyone talks resumed")
+    await channel.send("@everyone talks resumed", allowed_mentions=loud)
+    pings = [m.pings_everyone for m in double.channel_messages(double.channel("news"))]
+    assert pings == [False, False, True]
