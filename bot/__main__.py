@@ -11,21 +11,17 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import aiohttp
 
 from bot import text_render
 from bot.analysis import AnalysisRequest, ThreadAnalyzer
+from bot.briefing import briefing_json, build_briefing, country_relations, relations_json
 from bot.config import Settings, load_environment
 from bot.console import HELP, Console, read_article_file
 from bot.errors import ConfigError, UserFacingError
+from bot.fetch import FetchedPage, fetch_page, new_fetch_session
 from bot.nlp.pipeline import DEFAULT_SENTENCES
-from bot.service import ArticleService
+from bot.service import ArticleService, utc_now
 from storage.store import Store
-
-if TYPE_CHECKING:
-    from bot.fetch import FetchedPage
 
 log = logging.getLogger("diplobrief")
 
@@ -55,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     quotes = sub.add_parser("quotes", help="stored quotes, optionally by speaker")
     quotes.add_argument("--speaker", default=None)
     quotes.add_argument("--limit", type=int, default=20)
+    brief = sub.add_parser("brief", help="a briefing across the stored articles")
+    brief.add_argument("--topic", default=None)
+    brief.add_argument("--country", default=None, help="ISO code or name")
+    brief.add_argument("--days", type=int, default=1, help="1–30 (default 1)")
+    brief.add_argument("--json", action="store_true")
+    relations = sub.add_parser("relations", help="countries named alongside a country")
+    relations.add_argument("country")
+    relations.add_argument("--days", type=int, default=7)
+    relations.add_argument("--json", action="store_true")
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
     return parser
@@ -75,11 +80,9 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
     store = await Store.open(settings.database)
     analyzer = ThreadAnalyzer(settings.spacy_model)
     try:
-        async with aiohttp.ClientSession() as session:
+        async with new_fetch_session(allow_private=settings.fetch_allow_private) as session:
 
             async def fetch(url: str) -> FetchedPage:
-                from bot.fetch import fetch_page  # only commands given a link need aiohttp's stack
-
                 return await fetch_page(
                     url, session=session, allow_private=settings.fetch_allow_private
                 )
@@ -221,6 +224,30 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             query = " ".join(args.query)
             print(
                 text_render.search_results(await app.service.search(None, query, limit=20), query)
+            )
+            return 0
+        if args.command == "brief":
+            briefing = await build_briefing(
+                app.store,
+                None,
+                now=utc_now(),
+                days=args.days,
+                topic=args.topic,
+                country=args.country,
+            )
+            if args.json:
+                print(text_render.dumps(briefing_json(briefing)))
+            else:
+                print(text_render.briefing_text(briefing))
+            return 0
+        if args.command == "relations":
+            related = await country_relations(
+                app.store, None, args.country, now=utc_now(), days=args.days
+            )
+            print(
+                text_render.dumps(relations_json(related))
+                if args.json
+                else text_render.relations_text(related)
             )
             return 0
         if args.command == "quotes":

@@ -17,7 +17,7 @@ from bot.analysis import Analyzer, ProcessPoolAnalyzer
 from bot.config import Settings
 from bot.discord_endpoints import point_discord_at
 from bot.errors import UserFacingError
-from bot.fetch import FetchedPage, fetch_page
+from bot.fetch import FetchedPage, fetch_page, new_fetch_session
 from bot.render import error_embed
 from bot.service import ArticleService, Clock, utc_now
 from storage.store import Store
@@ -28,6 +28,7 @@ NO_PINGS = discord.AllowedMentions.none()
 COGS = (
     "commands.articles",
     "commands.quotes",
+    "commands.brief",
     "commands.search",
     "commands.autosummary",
     "commands.help",
@@ -164,7 +165,7 @@ class DiplobriefBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database)
-        self._http_session = aiohttp.ClientSession()
+        self._http_session = new_fetch_session(allow_private=self.settings.fetch_allow_private)
         if self._analyzer is None and not self._sync_only:
             pool = ProcessPoolAnalyzer(self.settings.spacy_model, self.settings.analysis_workers)
             await pool.start()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import text_render
+from bot.briefing import build_briefing, country_relations
 from bot.errors import UserFacingError
 from bot.nlp.extract import MAX_INPUT_BYTES
 from bot.service import ArticleService
@@ -24,6 +25,8 @@ HELP = """Diplobrief console — the bot's commands, offline. Options as name:va
   /quotes [speaker:NAME] [article:ID] [limit:N]
   /search query:<words>
   /article add path:<file> [title:TEXT] · /article list · /article remove id:<ID>
+  /brief [topic:WORDS] [country:NAME] [days:1-30]
+  /relations country:<name or code> [days:1-30]
   /help · /quit"""
 
 
@@ -92,6 +95,8 @@ class Console:
             "article list": self.article_list,
             "article remove": self.article_remove,
             "help": self.help,
+            "brief": self.brief,
+            "relations": self.relations,
         }
 
     def add_command(self, name: str, handler: Handler) -> None:
@@ -172,6 +177,30 @@ class Console:
         articles = await self.service.list_articles(self.guild_id, limit=25)
         total = await self.service.store.count_articles(self.guild_id)
         return text_render.article_list(articles, total)
+
+    async def brief(self, command: ConsoleCommand) -> str:
+        briefing = await build_briefing(
+            self.service.store,
+            self.guild_id,
+            now=self.service.now(),
+            days=command.int_option("days", 1) or 1,
+            topic=command.option("topic"),
+            country=command.option("country"),
+        )
+        return text_render.briefing_text(briefing)
+
+    async def relations(self, command: ConsoleCommand) -> str:
+        country = command.option("country") or " ".join(command.args)
+        if not country:
+            raise UserFacingError("Name a country: /relations country:<name or code>.")
+        found = await country_relations(
+            self.service.store,
+            self.guild_id,
+            country,
+            now=self.service.now(),
+            days=command.int_option("days", 7) or 7,
+        )
+        return text_render.relations_text(found)
 
     async def article_remove(self, command: ConsoleCommand) -> str:
         article_id = command.int_option("id") if "id" in command.options else None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.briefing import Briefing, Relations, Story
 from bot.nlp.models import Analysis
 from bot.text_render import display_title, flag, notable_quote, people
 from storage.records import SearchPage, StoredArticle, StoredQuote
@@ -212,3 +213,97 @@ def error_embed(message: str) -> discord.Embed:
 
 def clip_content(text: str) -> str:
     return clip(text, CONTENT_LIMIT)
+
+
+def _window_label(briefing: Briefing) -> str:
+    days = max(1, round((briefing.until - briefing.since).total_seconds() / 86400))
+    span = "the last 24 hours" if days == 1 else f"the last {days} days"
+    filters = []
+    if briefing.topic:
+        filters.append(f"on “{briefing.topic}”")
+    if briefing.country:
+        filters.append(f"involving {flag(briefing.country.code)} {briefing.country.name}")
+    return " ".join([span, *filters])
+
+
+def story_embed(story: Story, index: int) -> discord.Embed:
+    """One story: summary, countries, people, a quote, and every source."""
+    reports = f"{story.reports} report{'s' if story.reports != 1 else ''}"
+    embed = discord.Embed(
+        title=clip(f"{index}. {story.title}", TITLE_LIMIT),
+        url=next((s.url for s in story.sources if s.url), None),
+        colour=BRAND_COLOUR,
+    )
+    bullets = [f"• {clip(s, 900)}" for s in story.summary]
+    embed.description = clip_lines(bullets, 2500) or "…"
+    if story.countries:
+        line = " · ".join(f"{flag(c.code)} {c.name}" for c in story.countries[:8])
+        embed.add_field(name="Countries", value=clip(line, FIELD_VALUE_LIMIT), inline=False)
+    if story.people:
+        embed.add_field(
+            name="People", value=clip(", ".join(story.people[:8]), FIELD_VALUE_LIMIT), inline=False
+        )
+    if story.quote is not None:
+        value = quote_text(clip(story.quote.text, 500), story.quote.speaker, story.quote.title)
+        embed.add_field(name="Quote", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    sources = []
+    for source in story.sources:
+        label = clip(source.site or source.title, 80)
+        sources.append(f"[{label}]({source.url})" if source.url else label)
+    embed.add_field(
+        name=f"Sources ({reports})", value=clip_lines(sources, FIELD_VALUE_LIMIT), inline=False
+    )
+    return fit_embed(embed)
+
+
+def briefing_pages(briefing: Briefing, per_page: int = 3) -> list[list[discord.Embed]]:
+    """The briefing as pages of embeds, each page within one message's 6,000-character limit."""
+    header = discord.Embed(
+        title="Briefing",
+        description=(
+            f"{len(briefing.stories)} stor{'y' if len(briefing.stories) == 1 else 'ies'} from "
+            f"{briefing.articles_considered} article(s) in {_window_label(briefing)}."
+        ),
+        colour=BRAND_COLOUR,
+    )
+    if not briefing.stories:
+        header.description = f"Nothing stored in {_window_label(briefing)}. It was a quiet time."
+        return [[header]]
+    pages: list[list[discord.Embed]] = [[header]]
+    for index, story in enumerate(briefing.stories, start=1):
+        embed = story_embed(story, index)
+        page = pages[-1]
+        if len(page) >= per_page + (1 if page[0] is header else 0) or (
+            sum(len(e) for e in page) + len(embed) > EMBED_TOTAL_LIMIT
+        ):
+            pages.append([])
+            page = pages[-1]
+        page.append(embed)
+    return pages
+
+
+def relations_embed(relations: Relations) -> discord.Embed:
+    """Who a country is dealing with: co-mentioned countries, counts, one example each."""
+    embed = discord.Embed(
+        title=clip(f"{flag(relations.code)} {relations.name}: who it is dealing with", TITLE_LIMIT),
+        colour=BRAND_COLOUR,
+    )
+    if not relations.relations:
+        embed.description = (
+            f"No other country is named alongside {relations.name} in the stored articles of "
+            "this period."
+        )
+        return embed
+    embed.description = (
+        f"Countries named in the same sentence as {relations.name}, "
+        f"from {relations.sentences} sentence(s)."
+    )
+    for relation in relations.relations[:MAX_FIELDS]:
+        embed.add_field(
+            name=clip(
+                f"{flag(relation.code)} {relation.name} — {relation.sentences}×", FIELD_NAME_LIMIT
+            ),
+            value=clip(f"> {relation.example}\n#{relation.example_article_id}", FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    return fit_embed(embed)

@@ -66,7 +66,7 @@ class ArticleService:
         self.store = store
         self.analyzer = analyzer
         self._fetch = fetch
-        self._now = now
+        self.now = now
 
     async def add_url(
         self,
@@ -152,7 +152,7 @@ class ArticleService:
             # Plain text without a headline: its opening words stand in, so lists stay readable.
             article = replace(article, title=display_title(None, article.text))
         added = await self.store.add_article(
-            guild_id, article, result.analysis, added_by=added_by, now=self._now()
+            guild_id, article, result.analysis, added_by=added_by, now=self.now()
         )
         if not added.created:
             return await self._report_stored(added.article, request.method, request.sentences)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.nlp.models import Analysis, ExtractedArticle, Quote
 from storage.records import SearchPage, StoredArticle, StoredQuote
+
+if TYPE_CHECKING:
+    from bot.briefing import Briefing, Relations
 
 MAX_PEOPLE = 6
 MAX_QUOTES_SHOWN = 5
@@ -160,3 +163,42 @@ def analysis_text(path: str, article: ExtractedArticle, analysis: Analysis) -> s
 
 def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False)
+
+
+def briefing_text(briefing: Briefing) -> str:
+    """The console's briefing: each story with its summary, actors, a quote and sources."""
+    if not briefing.stories:
+        return f"No stories: nothing stored between {briefing.since:%Y-%m-%d %H:%M} and now."
+    out = [
+        f"Briefing: {len(briefing.stories)} stories from {briefing.articles_considered} article(s)"
+    ]
+    for index, story in enumerate(briefing.stories, start=1):
+        out.append("")
+        out.append(f"{index}. {story.title}  ({story.reports} report(s))")
+        for sentence in story.summary:
+            out.append(
+                textwrap.fill(sentence, 100, initial_indent="   • ", subsequent_indent="     ")
+            )
+        if story.countries:
+            out.append(
+                "   Countries: " + ", ".join(f"{flag(c.code)} {c.name}" for c in story.countries)
+            )
+        if story.people:
+            out.append("   People: " + ", ".join(story.people))
+        if story.quote:
+            out.append(
+                "   Quote: " + quote_line(story.quote.text, story.quote.speaker, story.quote.title)
+            )
+        for source in story.sources:
+            out.append(f"   - {source.title}" + (f" <{source.url}>" if source.url else ""))
+    return "\n".join(out)
+
+
+def relations_text(relations: Relations) -> str:
+    if not relations.relations:
+        return f"No other country is named alongside {relations.name} in this period."
+    out = [f"{flag(relations.code)} {relations.name} is named in the same sentence as:"]
+    for relation in relations.relations:
+        out.append(f"  {flag(relation.code)} {relation.name} ×{relation.sentences}")
+        out.append(f"      e.g. {relation.example}")
+    return "\n".join(out)

@@ -163,3 +163,25 @@ def test_run_without_token_opens_console_with_seed(tmp_path: Path, command: str)
     assert "John F. Kerry" in result.stdout
     assert "1 article(s) match 'reefs'" in result.stdout
     assert db.exists()
+
+
+def test_brief_json_and_relations(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    assert run_cli("ingest", str(SEED), db=db).returncode == 0
+    result = run_cli("brief", "--json", "--days", "3", db=db)
+    assert result.returncode == 0, result.stderr
+    briefing = json.loads(result.stdout)
+    [story] = briefing["stories"]
+    assert set(story) == {"title", "summary", "countries", "people", "quote", "sources"}
+    assert {"code": "KP", "name": "North Korea"} in story["countries"]
+    assert "John F. Kerry" in story["people"]
+    assert set(story["quote"]) == {"text", "speaker"}
+    [source] = story["sources"]
+    assert set(source) == {"title", "url", "path"}
+    filtered = json.loads(run_cli("brief", "--json", "--country", "Narnia", db=db).stdout or "{}")
+    assert filtered == {}
+    relations = run_cli("relations", "KP", db=db)
+    assert "China" in relations.stdout
+    unknown = run_cli("brief", "--country", "Narnia", db=db)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "diplobrief: No country called 'Narnia'."

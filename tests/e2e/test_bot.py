@@ -321,3 +321,36 @@ async def test_two_guilds_see_only_their_own_articles(
     assert "No article #1" in refused.embeds[0]["description"]
     still_there = await running.slash("search", {"query": "border"})
     assert only_message(still_there).embeds[0]["fields"]
+
+
+async def test_brief_and_relations(diplobrief: RunningBot, pages: PageServer) -> None:
+    await summarize(diplobrief, pages.url("news/ministers-border.html"))
+    await summarize(diplobrief, pages.url("news/ceasefire.txt"))
+    record = await diplobrief.slash("brief", {"days": 2}, timeout_s=30)
+    message = only_message(record)
+    assert not message.ephemeral
+    assert_no_pings(message)
+    header, *stories = message.embeds
+    assert header["title"] == "Briefing"
+    assert len(stories) == 2
+    titles = " ".join(s["title"] for s in stories)
+    assert "Border Crossing" in titles and "Ceasefire" in titles
+    border = next(s for s in stories if "Border" in s["title"])
+    fields = {f["name"].split(" (")[0]: f["value"] for f in border["fields"]}
+    assert "Armenia" in fields["Countries"]
+    assert "Sources" in fields
+
+    filtered = await diplobrief.slash("brief", {"country": "AM", "days": 2}, timeout_s=30)
+    _, *only = only_message(filtered).embeds
+    assert len(only) == 1 and "Border" in only[0]["title"]
+
+    choices = await diplobrief.autocomplete("relations", {"country": "arm"}, "country")
+    assert any(c["value"] == "AM" for c in choices)
+    related = await diplobrief.slash("relations", {"country": "Armenia"}, timeout_s=30)
+    embed = only_message(related).embeds[0]
+    assert "Armenia" in embed["title"]
+    assert any("Azerbaijan" in f["name"] for f in embed["fields"])
+
+    unknown = await diplobrief.slash("brief", {"country": "Narnia"})
+    assert not unknown.deferred
+    assert "Narnia" in only_message(unknown).embeds[0]["description"]
