@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
-from bench import pipeline
+from bench import loop_lag, pipeline
 
 
 def main() -> None:
-    print("== analysis pipeline")
-    pipeline.main(sys.argv[1:])
+    print("== analysis pipeline (full analysis vs bare spaCy)")
+    pipeline.main([])
+    print("\n== event-loop lag while 20 articles are summarized at once")
+    loop_lag.main([])
 
 
 if __name__ == "__main__":
