@@ -48,7 +48,8 @@ ROLE_NOUNS = frozenset(
     "president mayor secretary senator governor minister ambassador chairman chairwoman"
     " spokesman spokeswoman spokesperson director chief leader speaker judge justice general"
     " commissioner representative congressman congresswoman sheriff prosecutor officer"
-    " chancellor premier king queen prince pope nominee candidate".split()
+    " chancellor premier king queen prince pope nominee candidate assemblyman assemblywoman"
+    " councilman councilwoman delegate lawmaker".split()
 )
 # A person's name followed by these words names a government or campaign.
 GOVERNMENT_WORDS = frozenset({"administration", "government", "campaign", "cabinet"})
@@ -298,6 +299,12 @@ def _clean_span(doc: Doc, ent: Span) -> tuple[int, int, str | None]:
     while start < end and doc[start].lower_ in HONORIFICS:
         honorific = doc[start].lower_
         start += 1
+    if ent.label_ == "PERSON":
+        # "Representative Charles B. Rangel": the title is not part of the name
+        while end - start > 1 and (
+            doc[start].lower_ in ROLE_NOUNS or doc[start].lower_ in TITLE_ABBREVIATIONS
+        ):
+            start += 1
     while end > start and (
         (doc[end - 1].lower_ in POSSESSIVE_MARKS and doc[end - 1].tag_ == "POS")
         or doc[end - 1].text in {"'s", "’s", "’", "'"}
@@ -380,7 +387,12 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             continue  # "state" in "the secretary of state": not a name
         if label == "ORG" and _inside_title(doc, start, end):
             continue  # "State" in "Secretary of State"
-        if label == "PERSON" and words[-1].lower() in ROLE_NOUNS:
+        if (
+            label == "PERSON"
+            and words[-1].lower() in ROLE_NOUNS
+            and honorific is None
+            and (len(words) > 1 or (end < len(doc) and doc[end].pos_ == "PROPN"))
+        ):
             continue  # "Charlotte Mayor" before "Jennifer Roberts": a title, not a person
         canonical = ent.ent_id_ or None
         raw.append(_Mention(start, end, words, label, canonical, honorific))
@@ -569,6 +581,10 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
             gender = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
             cluster.gender_evidence[gender] += 2
     _count_pronoun_evidence(doc, people_mentions, owner)
+    for cluster in clusters:
+        gender = given_name_gender(cluster.words[0])
+        if gender is not None:
+            cluster.gender_evidence[gender] += 3  # outweighs a wrong "Mr." (Samantha Power)
     people: list[Person] = []
     token_owner: dict[int, str] = {}
     for cluster in clusters:
@@ -648,3 +664,54 @@ def person_words_of(token: Token) -> tuple[str, ...]:
     ]
     words.append(_strip_word(token.text))
     return tuple(w for w in words if w)
+
+
+# Common given names whose gender is unambiguous in English-language news: a pronoun ("she
+# said") must not resolve to a person whose first name says otherwise.
+MALE_GIVEN_NAMES = frozenset(
+    """
+    aaron adam adrian ahmed al alan albert alberto alexander alexei alfred ali andre andrew
+    andy angelo anthony antonio antonin arnold arthur barack barry ben benjamin bernard bernie
+    bill billy bob bobby boris brad bradley brandon brett brian bruce bryan carl carlos charles
+    charlie chuck clarence claude colin craig dan daniel danny darrell dave david dennis derek
+    dick dmitry don donald doug douglas duncan dwight earl ed eddie edward elijah elliot emmanuel
+    eric ernest eugene evan francis francisco frank fred frederick gary gavin george gerald
+    gordon greg gregory hamid harold harry hassan henry herbert howard hugh ian isaac ivan jack
+    jacob jake james jared jason jeb jeff jeffrey jeremy jerome jerry jesse jim jimmy joe joel
+    john johnny jon jonathan jorge jose joseph josh joshua juan julian justin karl keith ken
+    kenneth kevin larry lawrence leon leonard louis luis luke
+    malcolm marco mark martin matt matthew maurice max michael miguel mike mitch mitt mohammed
+    muhammad narendra nathan neil newt nicholas nick nigel norman oliver omar oscar patrick paul
+    pedro peter philip phillip rahm ralph rand randy ray raymond reince rex richard rick rob
+    robert rodrigo roger ron ronald rudy russell ryan sam samuel scott sean sergei sergey shinzo
+    stephen steve steven stuart ted terry thomas tim timothy todd tom tommy tony travis trey
+    victor vincent vladimir walter warren wayne william willie zachary
+    """.split()
+)
+FEMALE_GIVEN_NAMES = frozenset(
+    """
+    abigail alice alicia allison amanda amy ana andrea angela angelina ann anna anne annie
+    barbara betsy betty beverly brenda carla carly carol caroline catherine cathy chelsea cheryl
+    christina christine claire condoleezza cynthia debbie deborah debra denise diana
+    diane dianne donna doris dorothy elaine eleanor elena elizabeth ellen emily emma erin esther
+    evelyn federica florence frances gina gloria hannah heather heidi helen hillary hope huma
+    ivana ivanka jackie jacqueline jane janet janice jennifer jessica jill joan joanne joyce
+    judith judy julia julie karen kate katherine kathleen kathryn kathy katie kay kellyanne
+    kirsten kristen laura lauren linda lisa liz loretta lori lucy lynn madeleine margaret maria
+    marie marilyn marine martha mary megan melania melanie melissa michelle mildred nancy natalie
+    nicola nicole nikki nina olivia pamela patricia paula peggy rachel rebecca rita roberta rose
+    ruth sally samantha sandra sara sarah sharon sheila shirley sonia stephanie sue susan susana
+    suzanne tammy teresa theresa tina tracy tulsi ursula valerie vanessa victoria virginia wendy
+    yvonne
+    """.split()
+)
+
+
+def given_name_gender(word: str) -> str | None:
+    """'m' or 'f' for a common unambiguous given name, else None."""
+    lowered = word.lower()
+    if lowered in MALE_GIVEN_NAMES:
+        return "m"
+    if lowered in FEMALE_GIVEN_NAMES:
+        return "f"
+    return None

@@ -236,7 +236,7 @@ def _noun_speaker(noun: Token) -> Token | None:
     return None
 
 
-def _subject_of(cue: Token) -> Token | None:
+def _subject_of(cue: Token, quoted: set[int]) -> Token | None:
     """The speaking subject of a cue, following conj/xcomp/relative clauses."""
     if cue.lower_ == "according":
         for child in cue.children:
@@ -248,6 +248,20 @@ def _subject_of(cue: Token) -> Token | None:
     current: Token = cue
     for _ in range(4):
         subject = next((c for c in current.children if c.dep_ in SUBJECT_DEPS), None)
+        if subject is not None and subject.i in quoted:
+            # the parser took a word of the quote as subject: '“... Ferguson,” Trump said'
+            subject = next(
+                (
+                    c
+                    for c in current.children
+                    if c.i not in quoted
+                    and c.pos_ in {"PROPN", "PRON"}
+                    and abs(c.i - current.i) <= 3
+                    and c.dep_ not in {"poss", "pobj"}
+                ),
+                None,
+            )
+            return subject
         if subject is not None:
             if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
                 return current.head
@@ -333,6 +347,9 @@ class _Resolver:
             found = self.people.resolve_name(words, head.i)
             if found is not None:
                 return found, True
+            if words and all(w[:1].isupper() for w in words) and head.tag_ == "NNP":
+                # a name the model missed ("Peabody said"): better than no speaker
+                return " ".join(words), False
             return None, False
         if head.pos_ in {"NOUN", "PROPN"} and head.tag_ in {"NN", "NNP"}:
             found = self.people.resolve_title(_nominal_words(head), head.i)
@@ -372,7 +389,7 @@ def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int
                     discourse.add(token.i, sentence_index, name, "subject")
             if not _is_cue(token):
                 continue
-            subject = _subject_of(token)
+            subject = _subject_of(token, quoted)
             if subject is None:
                 continue
             speaker, is_person = resolver.resolve(subject)
@@ -451,6 +468,28 @@ def _attribute_quote(
     return None
 
 
+def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> Attribution | None:
+    """Broad attribution: the named person doing the verb that governs a quoted phrase
+    ("Trump admires Putin as a “strong leader”")."""
+    for token in quote:
+        head = token.head
+        if quote.start <= head.i < quote.end or head.i == token.i:
+            continue
+        for _ in range(6):
+            if head.i not in quoted and head.pos_ in {"VERB", "AUX"}:
+                subject = _subject_of(head, quoted)
+                if subject is not None and subject.i not in quoted:
+                    speaker, is_person = resolver.resolve(subject)
+                    if speaker is not None and is_person:
+                        return Attribution(speaker, head.text, True)
+                    return None
+            if head.head.i == head.i:
+                break
+            head = head.head
+        return None
+    return None
+
+
 def _dash_signature(
     doc: Doc, text: str, span: QuoteSpan, line_end: int, resolver: _Resolver
 ) -> str | None:
@@ -470,6 +509,23 @@ def _dash_signature(
         if entity is not None and entity[1] == "PERSON":
             return entity[0]
     return None
+
+
+SMALL_WORDS = frozenset("the of a an on with and in to for at by from is".split())
+
+
+def _looks_like_a_name(quoted: str) -> bool:
+    """A short quoted phrase in title case (a show, a book, a nickname), or no words at all."""
+    words = [w.strip(".,;:!?()’'\"") for w in quoted.split()]
+    words = [w for w in words if w]
+    if not any(ch.isalpha() for ch in quoted):
+        return True
+    content = [w for w in words if w.lower() not in SMALL_WORDS]
+    return (
+        0 < len(words) <= 4
+        and bool(content)
+        and all(w[0].isupper() or w[0].isdigit() for w in content)
+    )
 
 
 def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
@@ -540,8 +596,14 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
             attribution = _attribute_quote(doc, token_span, quoted, attributions)
             if attribution is not None:
                 speaker, cue = attribution.speaker, attribution.cue
+            elif partial and _looks_like_a_name(text[span.start : span.end]):
+                continue  # "Morning Joe", "Face the Nation": a title in quote marks, no speech
             elif not partial:
                 speaker = _floating_speaker(resolver, token_span)
+            else:
+                broad = _governing_subject(token_span, quoted, resolver)
+                if broad is not None:
+                    speaker, cue = broad.speaker, broad.cue
         if speaker is not None and people.person(speaker) is not None:
             resolver.discourse.add(
                 token_span.start, resolver.sentence_of[token_span.start], speaker, "speech"
