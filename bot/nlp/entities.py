@@ -578,13 +578,13 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
             if title and title not in cluster.titles:
                 cluster.titles.append(title)
         if mention.honorific:
-            gender = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
-            cluster.gender_evidence[gender] += 2
+            said = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
+            cluster.gender_evidence[said] += 2
     _count_pronoun_evidence(doc, people_mentions, owner)
     for cluster in clusters:
-        gender = given_name_gender(cluster.words[0])
-        if gender is not None:
-            cluster.gender_evidence[gender] += 3  # outweighs a wrong "Mr." (Samantha Power)
+        named = given_name_gender(cluster.words[0])
+        if named is not None:
+            cluster.gender_evidence[named] += 3  # outweighs a wrong "Mr." (Samantha Power)
     people: list[Person] = []
     token_owner: dict[int, str] = {}
     for cluster in clusters:
