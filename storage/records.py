@@ -86,3 +86,44 @@ class StoredQuote:
     article_title: str | None
     article_url: str | None
     added_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestSubscription:
+    """A channel's daily digest: when (local clock), what (topic, country), and its state."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    local_time: str  # "HH:MM" on the subscription's clock
+    timezone: str  # IANA name
+    topic: str | None
+    country: str | None
+    quiet: bool  # True: post nothing on a day with no news
+    created_by: int | None
+    created_at: datetime
+    next_due_at: datetime
+    last_digest_until: datetime | None  # the previous digest covered articles up to here
+    last_sent_at: datetime | None
+    paused_reason: str | None = None  # Discord refused the channel; not sent until re-subscribed
+    paused_at: datetime | None = None
+
+    @property
+    def paused(self) -> bool:
+        """Whether deliveries are stopped until someone subscribes the channel again."""
+        return self.paused_reason is not None
+
+
+@dataclass(frozen=True)
+class DigestDelivery:
+    """One occurrence of a subscription (its local date) and how far its delivery got."""
+
+    subscription_id: int
+    local_date: str  # ISO date on the subscription's clock
+    status: str  # sending | sent | quiet | skipped | failed
+    nonce: str
+    due_at: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    message_id: int | None
+    detail: str | None

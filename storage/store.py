@@ -29,7 +29,15 @@ from bot.nlp.models import (
     Quote,
     Summary,
 )
-from storage.records import AddResult, SearchHit, SearchPage, StoredArticle, StoredQuote
+from storage.records import (
+    AddResult,
+    DigestDelivery,
+    DigestSubscription,
+    SearchHit,
+    SearchPage,
+    StoredArticle,
+    StoredQuote,
+)
 
 log = logging.getLogger(__name__)
 
@@ -685,6 +693,233 @@ class Store:
             rows = await cursor.fetchall()
         return [row[0] for row in rows]
 
+    # --- digest subscriptions -------------------------------------------------------------
+
+    async def subscribe_digest(
+        self,
+        guild_id: int,
+        channel_id: int,
+        *,
+        local_time: str,
+        timezone: str,
+        topic: str | None,
+        country: str | None,
+        quiet: bool,
+        created_by: int | None,
+        next_due_at: datetime,
+        now: datetime,
+    ) -> DigestSubscription:
+        """Subscribe a channel, or change its subscription; a paused one starts again.
+
+        Re-subscribing keeps the subscription's id, delivery log and the end of the last
+        digest's window, so the next digest still covers only what is new.
+        """
+        async with self._writing() as conn:
+            await conn.execute(
+                "INSERT INTO digest_subscriptions (guild_id, channel_id, local_time, timezone,"
+                " topic, country, quiet, created_by, created_at, next_due_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, channel_id) DO UPDATE SET"
+                " local_time = excluded.local_time, timezone = excluded.timezone,"
+                " topic = excluded.topic, country = excluded.country, quiet = excluded.quiet,"
+                " next_due_at = excluded.next_due_at, paused_reason = NULL, paused_at = NULL",
+                (
+                    guild_id,
+                    channel_id,
+                    local_time,
+                    timezone,
+                    topic,
+                    country,
+                    int(quiet),
+                    created_by,
+                    _format_time(now),
+                    _format_time(next_due_at),
+                ),
+            )
+            subscriptions = await _select_subscriptions(
+                conn, "WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+            )
+        log.info("digest subscription for channel %d in guild %d", channel_id, guild_id)
+        return subscriptions[0]
+
+    async def unsubscribe_digest(self, guild_id: int, channel_id: int) -> bool:
+        """Stop a channel's digest (its delivery log goes with it); False if it had none."""
+        async with self._writing() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?",
+                (guild_id, channel_id),
+            )
+            return cursor.rowcount > 0
+
+    async def digest_subscription(
+        self, guild_id: int, channel_id: int
+    ) -> DigestSubscription | None:
+        """The channel's subscription, paused or not, or None."""
+        async with self._reading() as conn:
+            found = await _select_subscriptions(
+                conn, "WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+            )
+        return found[0] if found else None
+
+    async def digest_subscriptions(self, guild_id: int) -> list[DigestSubscription]:
+        """The guild's subscriptions, paused ones included, in channel order."""
+        async with self._reading() as conn:
+            return await _select_subscriptions(
+                conn, "WHERE guild_id = ? ORDER BY channel_id", (guild_id,)
+            )
+
+    async def due_digest_subscriptions(
+        self, now: datetime, *, limit: int = 100_000
+    ) -> list[DigestSubscription]:
+        """Every guild's unpaused subscriptions due at `now`, earliest first (for the scheduler)."""
+        async with self._reading() as conn:
+            return await _select_subscriptions(
+                conn,
+                "WHERE paused_reason IS NULL AND next_due_at <= ? ORDER BY next_due_at, id LIMIT ?",
+                (_format_time(now), max(limit, 0)),
+            )
+
+    async def next_digest_due(self) -> datetime | None:
+        """When the earliest unpaused subscription is due (any guild), or None if none is."""
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT min(next_due_at) FROM digest_subscriptions WHERE paused_reason IS NULL"
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return _parse_time(row[0]) if row and row[0] else None
+
+    async def digest_delivery(
+        self, guild_id: int, subscription_id: int, local_date: str
+    ) -> DigestDelivery | None:
+        """How far one occurrence of the guild's subscription got, or None if never tried."""
+        async with self._reading() as conn:
+            return await _get_delivery(conn, guild_id, subscription_id, local_date)
+
+    async def begin_digest_delivery(
+        self,
+        guild_id: int,
+        subscription_id: int,
+        local_date: str,
+        *,
+        nonce: str,
+        due_at: datetime,
+        now: datetime,
+    ) -> DigestDelivery | None:
+        """Record that an occurrence is being sent, before asking Discord; None if unsubscribed.
+
+        An occurrence already begun or finished is returned as it is (the caller decides from
+        its status and start time); one that failed is begun again.
+        """
+        async with self._writing() as conn:
+            async with conn.execute(
+                "SELECT 1 FROM digest_subscriptions WHERE id = ? AND guild_id = ?",
+                (subscription_id, guild_id),
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    return None
+            await conn.execute(
+                "INSERT INTO digest_deliveries (subscription_id, local_date, status, nonce,"
+                " due_at, started_at) VALUES (?, ?, 'sending', ?, ?, ?)"
+                " ON CONFLICT (subscription_id, local_date) DO UPDATE SET status = 'sending',"
+                " nonce = excluded.nonce, started_at = excluded.started_at,"
+                " finished_at = NULL, detail = NULL WHERE status = 'failed'",
+                (subscription_id, local_date, nonce, _format_time(due_at), _format_time(now)),
+            )
+            return await _get_delivery(conn, guild_id, subscription_id, local_date)
+
+    async def mark_digest_sent(
+        self,
+        guild_id: int,
+        subscription_id: int,
+        local_date: str,
+        *,
+        message_id: int | None,
+        covered_until: datetime,
+        next_due_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """After Discord accepted the digest (message_id None: quietly nothing to post): record
+        it, remember the window's end and move to the next occurrence, in one transaction."""
+        status = "sent" if message_id is not None else "quiet"
+        async with self._writing() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_subscriptions SET next_due_at = ?, last_digest_until = ?,"
+                " last_sent_at = CASE WHEN ? IS NULL THEN last_sent_at ELSE ? END"
+                " WHERE id = ? AND guild_id = ?",
+                (
+                    _format_time(next_due_at),
+                    _format_time(covered_until),
+                    message_id,
+                    _format_time(now),
+                    subscription_id,
+                    guild_id,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await _finish_delivery(
+                conn, subscription_id, local_date, status, now, message_id=message_id
+            )
+        return True
+
+    async def skip_digest(
+        self,
+        guild_id: int,
+        subscription_id: int,
+        local_date: str,
+        *,
+        nonce: str,
+        due_at: datetime,
+        reason: str,
+        next_due_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """Give up one occurrence (too late, or possibly sent already) and move to the next."""
+        async with self._writing() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_subscriptions SET next_due_at = ? WHERE id = ? AND guild_id = ?",
+                (_format_time(next_due_at), subscription_id, guild_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await conn.execute(
+                "INSERT INTO digest_deliveries (subscription_id, local_date, status, nonce,"
+                " due_at, started_at) VALUES (?, ?, 'skipped', ?, ?, ?)"
+                " ON CONFLICT (subscription_id, local_date) DO NOTHING",
+                (subscription_id, local_date, nonce, _format_time(due_at), _format_time(now)),
+            )
+            await _finish_delivery(conn, subscription_id, local_date, "skipped", now, detail=reason)
+        return True
+
+    async def pause_digest(
+        self, guild_id: int, subscription_id: int, local_date: str, *, reason: str, now: datetime
+    ) -> bool:
+        """Stop a subscription Discord refused (deleted channel, lost permission) until renewed."""
+        async with self._writing() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_subscriptions SET paused_reason = ?, paused_at = ?"
+                " WHERE id = ? AND guild_id = ?",
+                (reason, _format_time(now), subscription_id, guild_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await _finish_delivery(conn, subscription_id, local_date, "failed", now, detail=reason)
+        log.info("paused digest %d in guild %d: %s", subscription_id, guild_id, reason)
+        return True
+
+    async def reschedule_digest(
+        self, guild_id: int, subscription_id: int, *, next_due_at: datetime
+    ) -> bool:
+        """Move a subscription to its next occurrence without recording a delivery."""
+        async with self._writing() as conn:
+            cursor = await conn.execute(
+                "UPDATE digest_subscriptions SET next_due_at = ? WHERE id = ? AND guild_id = ?",
+                (_format_time(next_due_at), subscription_id, guild_id),
+            )
+            return cursor.rowcount > 0
+
 
 # --- statements run inside a Store transaction ---------------------------------------------
 
@@ -949,3 +1184,91 @@ async def _load_analyses(
         )
         for article_id, method, language in article_rows
     }
+
+
+_SUBSCRIPTION_COLUMNS = (
+    "id, guild_id, channel_id, local_time, timezone, topic, country, quiet, created_by,"
+    " created_at, next_due_at, last_digest_until, last_sent_at, paused_reason, paused_at"
+)
+_DELIVERY_COLUMNS = (
+    "subscription_id, local_date, status, nonce, due_at, started_at, finished_at, message_id,"
+    " detail"
+)
+
+
+def _optional_time(value: str | None) -> datetime | None:
+    return _parse_time(value) if value else None
+
+
+async def _select_subscriptions(
+    conn: aiosqlite.Connection, where: str, params: Sequence[Any]
+) -> list[DigestSubscription]:
+    """Subscriptions matching a WHERE/ORDER clause."""
+    async with conn.execute(
+        f"SELECT {_SUBSCRIPTION_COLUMNS} FROM digest_subscriptions {where}", params
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        DigestSubscription(
+            id=row[0],
+            guild_id=row[1],
+            channel_id=row[2],
+            local_time=row[3],
+            timezone=row[4],
+            topic=row[5],
+            country=row[6],
+            quiet=bool(row[7]),
+            created_by=row[8],
+            created_at=_parse_time(row[9]),
+            next_due_at=_parse_time(row[10]),
+            last_digest_until=_optional_time(row[11]),
+            last_sent_at=_optional_time(row[12]),
+            paused_reason=row[13],
+            paused_at=_optional_time(row[14]),
+        )
+        for row in rows
+    ]
+
+
+async def _get_delivery(
+    conn: aiosqlite.Connection, guild_id: int, subscription_id: int, local_date: str
+) -> DigestDelivery | None:
+    """One occurrence's delivery row, if the subscription is the guild's."""
+    async with conn.execute(
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ?"
+        " AND local_date = ? AND subscription_id IN"
+        " (SELECT id FROM digest_subscriptions WHERE guild_id = ?)",
+        (subscription_id, local_date, guild_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    return DigestDelivery(
+        subscription_id=row[0],
+        local_date=row[1],
+        status=row[2],
+        nonce=row[3],
+        due_at=_parse_time(row[4]),
+        started_at=_parse_time(row[5]),
+        finished_at=_optional_time(row[6]),
+        message_id=row[7],
+        detail=row[8],
+    )
+
+
+async def _finish_delivery(
+    conn: aiosqlite.Connection,
+    subscription_id: int,
+    local_date: str,
+    status: str,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Close an occurrence's delivery row with its outcome."""
+    await conn.execute(
+        "UPDATE digest_deliveries SET status = ?, finished_at = ?, message_id = ?, detail = ?"
+        " WHERE subscription_id = ? AND local_date = ?",
+        (status, _format_time(now), message_id, detail, subscription_id, local_date),
+    )
