@@ -1,14 +1,19 @@
 """Many stored articles → stories told once, ranked, summarised across sources: the briefing.
 
-The async entry points (`build_briefing`, `country_relations`) read the Store and hand the
-CPU part to a worker thread; the pure part (`compose_briefing`, `cluster_stories`,
-`summarize_story`, `relations_from`) works on already loaded articles and analyses.
+Two passes keep a month of articles fast. First every article of the window is seen as a
+light `ArticleDigest` (title, lead, actors, time): copies are collapsed, the rest clustered
+into stories and ranked. Then only the shown stories' reports are read in full to summarise
+them. The async entry points (`build_briefing`, `country_relations`) read the Store and run
+the CPU work in a worker thread; the pure functions (`cluster_stories`, `rank_stories`,
+`summarize_story`, `compose_briefing`, `relations_from`) work on already loaded data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
+import itertools
 import logging
 import math
 import re
@@ -16,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -28,7 +33,7 @@ from sumy.utils import get_stop_words
 
 from bot.errors import UserFacingError
 from bot.nlp.countries import NOT_A_COUNTRY, country_names, country_table
-from bot.nlp.models import Analysis, Quote
+from bot.nlp.models import Analysis, Country, Quote
 from bot.text_render import display_title
 from storage.records import StoredArticle
 from storage.store import Store
@@ -44,17 +49,19 @@ MAX_SENTENCES = 10
 LINK_SIMILARITY = 0.3
 DUPLICATE_SIMILARITY = 0.8  # above this two articles are copies of one report (wire copies)
 STORY_GAP = timedelta(days=3)
-LEAD_CHARS = 1500  # the lead says what the event is; the rest adds noise and time
+LEAD_CHARS = 1200  # the lead says what the event is; the rest adds noise and time
+SIGNATURE_WORDS = 40  # copies whose opening words agree are one report before any similarity
 TERMS_PER_ARTICLE = 80  # strongest terms kept per article for the similarity product
-ENTITY_WEIGHT = 2.0  # an actor (country, person, organisation) counts as this many words
-MAX_TERM_SHARE = 0.5  # words in more than half the window's articles say nothing about events
-MIN_ARTICLES_FOR_TERM_SHARE = 40  # in a small window a common word may well be the one story
+ENTITY_WEIGHT = 2  # an actor (country, person, organisation) counts as this many words
+# In a large window, words in many articles ("minister", "said") name topics, not events.
+MAX_TERM_SHARE = 0.05
+MIN_ARTICLES_FOR_TERM_SHARE = 200
 
 # Summaries
 MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 60
 SENTENCES_PER_ARTICLE = 30  # later sentences of a long article rarely carry a story's core
-REPORTS_SUMMARISED = 25  # distinct reports whose sentences a summary draws on
+REPORTS_SUMMARISED = 12  # distinct reports (newest first) whose sentences a summary draws on
 POSITION_WEIGHT = 0.35
 POSITION_DECAY = 0.25
 MMR_LAMBDA = 0.7
@@ -64,12 +71,15 @@ LEXRANK_DAMPING = 0.15
 MAX_PEOPLE = 5
 MAX_COUNTRIES = 6
 MIN_QUOTE_WORDS = 6
+MAX_TOPIC_MATCHES = 100_000
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'/-]{1,40}(\([\w .]+\))?\s*(--|—|–|-|_)\s+")
 _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 _NOT_PROSE = re.compile(
     r"\S+@\S+\.\w+|https?://|www\.|comment policy|can be reached at|all rights reserved"
-    r"|^\W*(read more|sign up|subscribe|copyright|advertisement|follow\s+@|editor'?s note)",
+    r"|^\W*(read more|sign up|subscribe|copyright|advertisement|follow\s+@|editor'?s note"
+    r"|reporting by|additional reporting|writing by|editing by)",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^[•⦁·\-*▪►]")
@@ -84,10 +94,25 @@ class UnknownCountryError(UserFacingError):
 
 @dataclass(frozen=True)
 class LoadedArticle:
-    """A stored article with its stored analysis: the pure functions' input."""
+    """A stored article with its stored analysis: what a story's summary is built from."""
 
     article: StoredArticle
     analysis: Analysis
+
+
+@dataclass(frozen=True)
+class ArticleDigest:
+    """What clustering and ranking need of one article: no full text, no sentences."""
+
+    id: int
+    title: str | None
+    url: str | None
+    site_name: str | None
+    added_at: datetime
+    lead: str  # the first LEAD_CHARS characters of the text
+    text_length: int
+    countries: tuple[Country, ...]
+    names: tuple[str, ...]  # people and organisations, most mentioned first
 
 
 @dataclass(frozen=True)
@@ -108,8 +133,8 @@ class StoryCountry:
 
     code: str
     name: str
-    reports: int
-    mentions: int
+    reports: int = 0
+    mentions: int = 0
 
 
 @dataclass(frozen=True)
@@ -177,10 +202,10 @@ class Relations:
 
 @dataclass(frozen=True)
 class StoryCluster:
-    """Indices (into the input list) of one story's articles, grouped into distinct reports."""
+    """Indices (into the digest list) of one story's articles, grouped into distinct reports."""
 
     members: tuple[int, ...]
-    reports: tuple[tuple[int, ...], ...]  # each group: copies of one report, best first
+    reports: tuple[tuple[int, ...], ...]  # each group: copies of one report, longest first
 
 
 # --- country names -------------------------------------------------------------------------
@@ -215,7 +240,7 @@ def resolve_country(text: str) -> StoryCountry:
         code = _country_lookup().get(key[4:])
     if code is None:
         raise UnknownCountryError(f"No country called {wanted!r}.")
-    return StoryCountry(code=code, name=country_name(code), reports=0, mentions=0)
+    return StoryCountry(code=code, name=country_name(code))
 
 
 # --- text helpers --------------------------------------------------------------------------
@@ -232,45 +257,62 @@ def _stem_function() -> Callable[[str], str]:
 
 
 def _terms(text: str) -> list[str]:
-    """Lower-cased content words (stop words out), unstemmed: callers stem the vocabulary once."""
+    """Lower-cased content words (stop words out), unstemmed."""
     stop_words = _stop_words()
     return [w for w in _WORD.findall(text.lower()) if w not in stop_words]
 
 
-def _source_site(article: StoredArticle) -> str | None:
+def _source_site(digest: ArticleDigest) -> str | None:
     """The outlet: the stored site name, else the link's host."""
-    if article.site_name:
-        return article.site_name
-    if article.url:
-        host = urlsplit(article.url).hostname or ""
+    if digest.site_name:
+        return digest.site_name
+    if digest.url:
+        host = urlsplit(digest.url).hostname or ""
         return host.removeprefix("www.") or None
     return None
 
 
-def _source_path(article: StoredArticle) -> str | None:
+def _source_path(url: str | None) -> str | None:
     """The file an article was read from, when its link is a file:// URL."""
-    if article.url and article.url.startswith("file://"):
-        return unquote(urlsplit(article.url).path)
+    if url and url.startswith("file://"):
+        return unquote(urlsplit(url).path)
     return None
 
 
-def article_source(article: StoredArticle) -> StorySource:
+def article_source(digest: ArticleDigest) -> StorySource:
     """An article as a link in a story's source list."""
+    path = _source_path(digest.url)
     return StorySource(
-        article_id=article.id,
-        title=display_title(article.title, article.text),
-        url=None if _source_path(article) else article.url,
-        path=_source_path(article),
-        site=_source_site(article),
-        added_at=article.added_at,
+        article_id=digest.id,
+        title=display_title(digest.title, digest.lead),
+        url=None if path else digest.url,
+        path=path,
+        site=_source_site(digest),
+        added_at=digest.added_at,
     )
 
 
-def _actor_tokens(analysis: Analysis) -> list[str]:
+def digest_of(item: LoadedArticle) -> ArticleDigest:
+    """The light view of a fully loaded article."""
+    article, analysis = item.article, item.analysis
+    return ArticleDigest(
+        id=article.id,
+        title=article.title,
+        url=article.url,
+        site_name=article.site_name,
+        added_at=article.added_at,
+        lead=article.text[:LEAD_CHARS],
+        text_length=len(article.text),
+        countries=analysis.countries,
+        names=tuple(e.name for e in analysis.entities if e.label in {"PERSON", "ORG"}),
+    )
+
+
+def _actor_tokens(digest: ArticleDigest) -> list[str]:
     """Countries, people and organisations as tokens that never collide with words."""
-    tokens = [f"#c:{c.code}" for c in analysis.countries]
-    tokens += [f"#e:{e.name.casefold()}" for e in analysis.entities if e.label in {"PERSON", "ORG"}]
-    return tokens
+    return [f"#c:{c.code}" for c in digest.countries] + [
+        f"#e:{name.casefold()}" for name in digest.names
+    ]
 
 
 def _sentences(item: LoadedArticle) -> list[str]:
@@ -282,33 +324,59 @@ def _sentences(item: LoadedArticle) -> list[str]:
     return [text[start:end].strip() for start, end in spans]
 
 
+def without_dateline(sentence: str) -> str:
+    """A sentence without its wire dateline ("WASHINGTON (AP) -- ")."""
+    match = _DATELINE.match(sentence)
+    if match and len(sentence) - match.end() > 20:
+        return sentence[match.end() :]
+    return sentence
+
+
 # --- clustering ----------------------------------------------------------------------------
 
 
-def _tfidf(
-    documents: Sequence[Sequence[str]], weights: Sequence[Sequence[float]] | None = None
-) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Rows: L2-normalised TF-IDF (sublinear tf); also each term's document frequency."""
-    vocabulary: dict[str, int] = {}
-    indptr = [0]
-    indices: list[int] = []
-    values: list[float] = []
-    for row, tokens in enumerate(documents):
-        counts: dict[int, float] = defaultdict(float)
-        row_weights = weights[row] if weights is not None else None
-        for position, token in enumerate(tokens):
-            column = vocabulary.setdefault(token, len(vocabulary))
-            counts[column] += row_weights[position] if row_weights is not None else 1.0
-        indices.extend(counts.keys())
-        values.extend(counts.values())
-        indptr.append(len(indices))
-    shape = (len(documents), max(len(vocabulary), 1))
-    matrix = sparse.csr_matrix(
-        (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
-        shape=shape,
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’—–…«»"
+
+
+@functools.lru_cache(maxsize=500_000)
+def _term_of(token: str) -> str | None:
+    """A lower-cased whitespace token as a stemmed content word, or None (stop word, number)."""
+    word = token.strip(_PUNCTUATION)
+    for possessive in ("'s", "’s"):
+        word = word.removesuffix(possessive)
+    if len(word) < 2 or not word.isalpha() or word in _stop_words():
+        return None
+    return _stem_function()(word)
+
+
+def _count_matrix(documents: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+    """Documents of whitespace tokens → a CSR matrix of term counts (columns: stemmed terms)."""
+    columns: dict[str, int] = {}
+    column_of_token: dict[str, int] = {}
+    for token in set(itertools.chain.from_iterable(documents)):
+        term = _term_of(token)
+        column_of_token[token] = -1 if term is None else columns.setdefault(term, len(columns))
+    lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=len(documents))
+    flat = np.fromiter(
+        map(column_of_token.__getitem__, itertools.chain.from_iterable(documents)),
+        dtype=np.int64,
+        count=int(lengths.sum()),
     )
-    document_frequency = np.bincount(matrix.indices, minlength=shape[1]).astype(np.float64)
-    idf = np.log((1.0 + shape[0]) / (1.0 + document_frequency)) + 1.0
+    rows = np.repeat(np.arange(len(documents)), lengths)
+    kept = flat >= 0
+    shape = (len(documents), max(len(columns), 1))
+    counts = sparse.coo_matrix(
+        (np.ones(int(kept.sum())), (rows[kept], flat[kept])), shape=shape
+    ).tocsr()
+    counts.sum_duplicates()
+    return counts
+
+
+def _tfidf(counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """L2-normalised TF-IDF rows (sublinear tf) from counts; also each term's document frequency."""
+    matrix = counts.astype(np.float64, copy=True)
+    document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
+    idf = np.log((1.0 + matrix.shape[0]) / (1.0 + document_frequency)) + 1.0
     matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
     _normalise_rows(matrix)
     return matrix, document_frequency
@@ -316,109 +384,140 @@ def _tfidf(
 
 def _normalise_rows(matrix: sparse.csr_matrix) -> None:
     """L2-normalise a CSR matrix's rows in place (empty rows stay empty)."""
-    squared = matrix.multiply(matrix).sum(axis=1).A1
-    norms = np.sqrt(squared)
+    lengths = np.diff(matrix.indptr)
+    norms = np.ones(matrix.shape[0])
+    if matrix.nnz:
+        nonempty = lengths > 0
+        squared = np.add.reduceat(matrix.data**2, matrix.indptr[:-1][nonempty])
+        norms[nonempty] = np.sqrt(squared)
     norms[norms == 0] = 1.0
-    matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
+    matrix.data /= np.repeat(norms, lengths)
 
 
 def _keep_strongest(matrix: sparse.csr_matrix, per_row: int) -> sparse.csr_matrix:
     """Only each row's `per_row` largest values: keeps the similarity product sparse."""
-    matrix = matrix.tocsr(copy=True)
-    for row in range(matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        if end - start > per_row:
-            row_values = matrix.data[start:end]
-            cutoff = np.partition(row_values, end - start - per_row)[end - start - per_row]
-            row_values[row_values < cutoff] = 0.0
+    lengths = np.diff(matrix.indptr)
+    if not (lengths > per_row).any():
+        return matrix
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
+    order = np.lexsort((-matrix.data, rows))
+    rank = np.empty(matrix.nnz, dtype=np.int64)
+    rank[order] = np.arange(matrix.nnz) - matrix.indptr[rows[order]]
+    matrix = matrix.copy()
+    matrix.data[rank >= per_row] = 0.0
     matrix.eliminate_zeros()
     return matrix
 
 
-def _article_features(items: Sequence[LoadedArticle]) -> sparse.csr_matrix:
-    """Each article as TF-IDF over its title, lead and actors (stemmed once per vocabulary)."""
-    stem = _stem_function()
-    stemmed: dict[str, str] = {}
-    documents: list[list[str]] = []
-    weights: list[list[float]] = []
-    for item in items:
-        article = item.article
-        words = _terms(f"{article.title or ''}\n{article.text[:LEAD_CHARS]}")
-        tokens = []
-        for word in words:
-            stem_of_word = stemmed.get(word)
-            if stem_of_word is None:
-                stem_of_word = stemmed[word] = stem(word)
-            tokens.append(stem_of_word)
-        actors = _actor_tokens(item.analysis)
-        documents.append(tokens + actors)
-        weights.append([1.0] * len(tokens) + [ENTITY_WEIGHT] * len(actors))
-    matrix, document_frequency = _tfidf(documents, weights)
-    if len(items) >= MIN_ARTICLES_FOR_TERM_SHARE:
-        # Words in most of the window's articles ("said", "government") link unrelated events.
-        common = document_frequency > MAX_TERM_SHARE * len(items)
+def _lead_documents(digests: Sequence[ArticleDigest]) -> list[list[str]]:
+    """Each title and lead as lower-cased whitespace tokens."""
+    return [f"{d.title or ''}\n{d.lead}".lower().split() for d in digests]
+
+
+def _features(digests: Sequence[ArticleDigest]) -> sparse.csr_matrix:
+    """Each article as TF-IDF over its title, lead and actors, pruned for a sparse product."""
+    words = _count_matrix(_lead_documents(digests))
+    actors = _actor_matrix(digests)
+    matrix, document_frequency = _tfidf(sparse.hstack([words, actors], format="csr"))
+    if len(digests) >= MIN_ARTICLES_FOR_TERM_SHARE:
+        common = document_frequency > MAX_TERM_SHARE * len(digests)
         if common.any():
-            matrix = matrix.tocsc()
-            keep = np.ones(matrix.shape[1])
-            keep[common] = 0.0
-            matrix = sparse.csr_matrix(matrix @ sparse.diags(keep))
+            matrix.data[common[matrix.indices]] = 0.0
             matrix.eliminate_zeros()
-            _normalise_rows(matrix)
+    matrix = _keep_strongest(matrix, TERMS_PER_ARTICLE)
+    _normalise_rows(matrix)
     return matrix
 
 
-def _similar_pairs(
-    items: Sequence[LoadedArticle], threshold: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i < j) of articles at least `threshold` similar and close enough in time."""
-    features = _keep_strongest(_article_features(items), TERMS_PER_ARTICLE)
-    _normalise_rows(features)
-    similarity = sparse.triu(features @ features.T, k=1).tocoo()
-    strong = similarity.data >= threshold
-    rows, columns, values = similarity.row[strong], similarity.col[strong], similarity.data[strong]
-    if len(rows):
-        times = np.array([item.article.added_at.timestamp() for item in items])
-        close = np.abs(times[rows] - times[columns]) <= STORY_GAP.total_seconds()
-        rows, columns, values = rows[close], columns[close], values[close]
-    return rows, columns, values
+def _actor_matrix(digests: Sequence[ArticleDigest]) -> sparse.csr_matrix:
+    """Countries, people and organisations of each article, each worth ENTITY_WEIGHT words."""
+    columns: dict[str, int] = {}
+    rows: list[int] = []
+    indices: list[int] = []
+    for row, digest in enumerate(digests):
+        for actor in set(_actor_tokens(digest)):
+            rows.append(row)
+            indices.append(columns.setdefault(actor, len(columns)))
+    shape = (len(digests), max(len(columns), 1))
+    return sparse.csr_matrix(
+        (np.full(len(rows), float(ENTITY_WEIGHT)), (rows, indices)), shape=shape
+    )
+
+
+def _signature(digest: ArticleDigest) -> str:
+    """The opening words without a dateline: equal for copies of one report under any URL."""
+    opening = without_dateline(digest.lead[:600].lstrip())
+    words = opening.lower().split()[:SIGNATURE_WORDS]
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=12).hexdigest()
+
+
+def _copy_groups(digests: Sequence[ArticleDigest]) -> list[list[int]]:
+    """Articles with one signature, split where more than STORY_GAP separates them."""
+    by_signature: dict[str, list[int]] = defaultdict(list)
+    for index, digest in enumerate(digests):
+        by_signature[_signature(digest)].append(index)
+    groups = []
+    for indices in by_signature.values():
+        indices.sort(key=lambda i: digests[i].added_at)
+        current = [indices[0]]
+        for index in indices[1:]:
+            if digests[index].added_at - digests[current[-1]].added_at > STORY_GAP:
+                groups.append(current)
+                current = []
+            current.append(index)
+        groups.append(current)
+    return groups
+
+
+def _components(count: int, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    graph = sparse.coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(count, count))
+    return connected_components(graph, directed=False)[1]
 
 
 def cluster_stories(
-    items: Sequence[LoadedArticle],
+    digests: Sequence[ArticleDigest],
     *,
     link_similarity: float = LINK_SIMILARITY,
     duplicate_similarity: float = DUPLICATE_SIMILARITY,
 ) -> list[StoryCluster]:
-    """Group articles into stories (same event, any source) and each story into distinct reports."""
-    count = len(items)
-    if count == 0:
+    """Group articles into stories (same event, any source) and each story into distinct reports.
+
+    Copies with the same opening collapse first; the rest are compared by TF-IDF cosine over
+    lead words and actors, linked when similar and within STORY_GAP of each other.
+    """
+    if not digests:
         return []
-    rows, columns, values = _similar_pairs(items, min(link_similarity, duplicate_similarity))
+    groups = _copy_groups(digests)
+    units = [digests[group[0]] for group in groups]
+    starts = np.array([digests[group[0]].added_at.timestamp() for group in groups])
+    ends = np.array([digests[group[-1]].added_at.timestamp() for group in groups])
+    features = _features(units)
+    similarity = sparse.triu(features @ features.T, k=1, format="coo")
+    strong = similarity.data >= min(link_similarity, duplicate_similarity)
+    rows, columns = similarity.row[strong], similarity.col[strong]
+    values = similarity.data[strong]
+    # Close in time: the two groups' spans are no further apart than STORY_GAP.
+    gap = np.maximum(starts[rows] - ends[columns], starts[columns] - ends[rows])
+    close = gap <= STORY_GAP.total_seconds()
+    rows, columns, values = rows[close], columns[close], values[close]
     linked = values >= link_similarity
-    graph = sparse.coo_matrix(
-        (np.ones(int(linked.sum())), (rows[linked], columns[linked])), shape=(count, count)
+    story_of = _components(len(units), rows[linked], columns[linked])
+    report_of = _components(
+        len(units), rows[values >= duplicate_similarity], columns[values >= duplicate_similarity]
     )
-    _, story_of = connected_components(graph, directed=False)
-    copies = values >= duplicate_similarity
-    copy_graph = sparse.coo_matrix(
-        (np.ones(int(copies.sum())), (rows[copies], columns[copies])), shape=(count, count)
-    )
-    _, report_of = connected_components(copy_graph, directed=False)
-    members_by_story: dict[int, list[int]] = defaultdict(list)
-    for index, story in enumerate(story_of):
-        members_by_story[int(story)].append(index)
+    stories: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for unit, group in enumerate(groups):
+        stories[int(story_of[unit])][int(report_of[unit])].extend(group)
     clusters = []
-    for members in members_by_story.values():
-        reports: dict[int, list[int]] = defaultdict(list)
-        for index in members:
-            reports[int(report_of[index])].append(index)
-        # The longest copy of a report stands for it: wire edits usually cut, seldom add.
-        groups = [
-            tuple(sorted(group, key=lambda i: (-len(items[i].article.text), i)))
+    for reports in stories.values():
+        # The longest copy stands for a report: wire edits usually cut, seldom add.
+        ordered = [
+            tuple(sorted(group, key=lambda i: (-digests[i].text_length, i)))
             for group in reports.values()
         ]
-        groups.sort(key=lambda group: min(group))
-        clusters.append(StoryCluster(members=tuple(members), reports=tuple(groups)))
+        ordered.sort(key=lambda group: min(group))
+        members = tuple(sorted(i for group in ordered for i in group))
+        clusters.append(StoryCluster(members=members, reports=tuple(ordered)))
     return clusters
 
 
@@ -459,7 +558,8 @@ def _candidates(reports: Sequence[LoadedArticle]) -> list[_Candidate]:
                 position += 1
                 continue
             seen.add(key)
-            found.append(_Candidate(sentence, position, report, len(sentence.split())))
+            text = without_dateline(sentence)
+            found.append(_Candidate(text, position, report, len(text.split())))
             position += 1
     return found
 
@@ -508,8 +608,7 @@ def summarize_story(
     candidates = _candidates(reports)
     if not candidates:
         return ()
-    stem = _stem_function()
-    vectors, _ = _tfidf([[stem(w) for w in _terms(c.text)] for c in candidates])
+    vectors, _ = _tfidf(_count_matrix([c.text.lower().split() for c in candidates]))
     similarity = (vectors @ vectors.T).toarray()
     centrality = _scaled(_lexrank(similarity))
     position = np.array([math.exp(-POSITION_DECAY * c.position) for c in candidates])
@@ -535,6 +634,8 @@ def summarize_story(
         chosen.append(best)
         available[best] = False
         total_words += candidates[best].words
+    # Reports oldest first, each in its own order: the story reads as it unfolded.
+    chosen.sort(key=lambda i: (candidates[i].report, candidates[i].position))
     return tuple(candidates[i].text for i in chosen)
 
 
@@ -572,11 +673,12 @@ def _story_people(items: Sequence[LoadedArticle]) -> tuple[str, ...]:
     return tuple(ranked[:MAX_PEOPLE])
 
 
-def _story_countries(items: Sequence[LoadedArticle]) -> tuple[StoryCountry, ...]:
+def _story_countries(reports_seen: Sequence[ArticleDigest]) -> tuple[StoryCountry, ...]:
+    """The countries most reports name, with how often."""
     reports: Counter[str] = Counter()
     mentions: Counter[str] = Counter()
-    for item in items:
-        for country in item.analysis.countries:
+    for digest in reports_seen:
+        for country in digest.countries:
             reports[country.code] += 1
             mentions[country.code] += country.mentions
     ranked = sorted(reports, key=lambda code: (-reports[code], -mentions[code], code))
@@ -617,11 +719,6 @@ def _same_person(speaker: str, person: str) -> bool:
 # --- ranking and composition ---------------------------------------------------------------
 
 
-def _matches_topic(item: LoadedArticle, topic_words: Sequence[re.Pattern[str]]) -> bool:
-    text = f"{item.article.title or ''}\n{item.article.text}"
-    return all(pattern.search(text) for pattern in topic_words)
-
-
 def topic_patterns(topic: str) -> list[re.Pattern[str]]:
     """Each topic word as a case-insensitive word-prefix pattern ("sanction" finds "sanctions")."""
     words = [w for w in re.findall(r"\w+", topic) if w.casefold() not in _stop_words()]
@@ -630,8 +727,99 @@ def topic_patterns(topic: str) -> list[re.Pattern[str]]:
     return [re.compile(rf"\b{re.escape(w)}", re.IGNORECASE) for w in words]
 
 
-def _mentions_country(item: LoadedArticle, code: str) -> bool:
-    return any(c.code == code for c in item.analysis.countries)
+def matches_topic(article: StoredArticle, patterns: Sequence[re.Pattern[str]]) -> bool:
+    """Whether every topic word occurs in the article's title or text."""
+    text = f"{article.title or ''}\n{article.text}"
+    return all(pattern.search(text) for pattern in patterns)
+
+
+def rank_stories(
+    digests: Sequence[ArticleDigest],
+    clusters: Sequence[StoryCluster],
+    *,
+    until: datetime,
+    window: timedelta,
+) -> list[tuple[StoryCluster, float]]:
+    """Stories best first: more distinct reports and outlets, more recent, more central actors."""
+    if not clusters:
+        return []
+    # An actor is central when many of the window's stories involve it.
+    actor_stories: Counter[str] = Counter()
+    story_actors: list[set[str]] = []
+    for cluster in clusters:
+        actors: set[str] = set()
+        for group in cluster.reports:
+            actors.update(_actor_tokens(digests[group[0]]))
+        story_actors.append(actors)
+        actor_stories.update(actors)
+    most = max(actor_stories.values(), default=1)
+    half_life = max(window.total_seconds() / 4, 3600.0)
+    scored = []
+    for cluster, actors in zip(clusters, story_actors, strict=True):
+        latest = max(digests[i].added_at for i in cluster.members)
+        age = max((until - latest).total_seconds(), 0.0)
+        recency = 0.5 ** (age / half_life)
+        top = sorted((actor_stories[a] / most for a in actors), reverse=True)[:3]
+        centrality = sum(top) / 3
+        outlets = {_source_site(digests[i]) or f"#{i}" for i in cluster.members}
+        score = (
+            math.log1p(len(cluster.reports))
+            + 0.25 * math.log1p(len(outlets))
+            + 0.5 * recency
+            + 0.5 * centrality
+        )
+        scored.append((cluster, score, latest))
+    scored.sort(key=lambda entry: (-entry[1], -entry[2].timestamp(), min(entry[0].members)))
+    return [(cluster, score) for cluster, score, _ in scored]
+
+
+def plan_briefing(
+    digests: Sequence[ArticleDigest], *, until: datetime, window: timedelta
+) -> list[tuple[StoryCluster, float]]:
+    """Cluster and rank the window's articles (the CPU-heavy first pass)."""
+    return rank_stories(digests, cluster_stories(digests), until=until, window=window)
+
+
+def summary_report_ids(digests: Sequence[ArticleDigest], cluster: StoryCluster) -> list[int]:
+    """Article ids whose full text a story's summary needs: one per report, newest first."""
+    reports = sorted(cluster.reports, key=lambda group: digests[group[0]].added_at, reverse=True)
+    return [digests[group[0]].id for group in reports[:REPORTS_SUMMARISED]]
+
+
+def build_story(
+    digests: Sequence[ArticleDigest],
+    cluster: StoryCluster,
+    loaded: dict[int, LoadedArticle],
+    *,
+    score: float = 0.0,
+    sentences: int = 3,
+) -> Story:
+    """One story: summary across distinct reports, actors, a quote, and every source."""
+    report_ids = summary_report_ids(digests, cluster)
+    # Oldest first: the first report sets the headline and wins ties between sentences.
+    reports = sorted(
+        (loaded[i] for i in report_ids if i in loaded),
+        key=lambda item: (item.article.added_at, item.article.id),
+    )
+    summary = summarize_story(reports, sentences=sentences)
+    people = _story_people(reports)
+    headline = digests[min(cluster.members, key=lambda i: (digests[i].added_at, digests[i].id))]
+    sources = sorted(
+        (article_source(digests[i]) for i in cluster.members),
+        key=lambda source: (source.added_at, source.article_id),
+    )
+    return Story(
+        title=display_title(headline.title, headline.lead),
+        summary=summary,
+        countries=_story_countries([digests[group[0]] for group in cluster.reports]),
+        people=people,
+        quote=_story_quote(reports, people),
+        sources=tuple(sources),
+        reports=len(cluster.reports),
+        first_seen=min(digests[i].added_at for i in cluster.members),
+        last_seen=max(digests[i].added_at for i in cluster.members),
+        score=score,
+    )
 
 
 def compose_briefing(
@@ -644,96 +832,22 @@ def compose_briefing(
     max_stories: int = 5,
     sentences_per_story: int = 3,
 ) -> Briefing:
-    """The pure briefing: filter, cluster, rank, then summarise only the stories shown."""
-    considered = len(items)
+    """The whole briefing from fully loaded articles (pure; for tests and evaluations)."""
     selected = list(items)
-    if topic and topic.strip():
+    topic = topic.strip() if topic and topic.strip() else None
+    if topic:
         patterns = topic_patterns(topic)
-        selected = [item for item in selected if _matches_topic(item, patterns)]
+        selected = [item for item in selected if matches_topic(item.article, patterns)]
+    digests = [digest_of(item) for item in selected]
     if country is not None:
-        selected = [item for item in selected if _mentions_country(item, country.code)]
-    clusters = cluster_stories(selected)
-    ranked = rank_stories(selected, clusters, until=until, window=until - since)
+        digests = [d for d in digests if any(c.code == country.code for c in d.countries)]
+    ranked = plan_briefing(digests, until=until, window=until - since)
+    loaded = {item.article.id: item for item in selected}
     stories = tuple(
-        build_story(selected, cluster, score=score, sentences=sentences_per_story)
+        build_story(digests, cluster, loaded, score=score, sentences=sentences_per_story)
         for cluster, score in ranked[:max_stories]
     )
-    return Briefing(
-        since=since,
-        until=until,
-        topic=topic.strip() if topic and topic.strip() else None,
-        country=country,
-        stories=stories,
-        articles_considered=considered,
-        stories_found=len(clusters),
-    )
-
-
-def rank_stories(
-    items: Sequence[LoadedArticle],
-    clusters: Sequence[StoryCluster],
-    *,
-    until: datetime,
-    window: timedelta,
-) -> list[tuple[StoryCluster, float]]:
-    """Stories best first: more distinct reports, more recent, more central actors."""
-    if not clusters:
-        return []
-    # An actor is central when many of the window's stories involve it.
-    actor_stories: Counter[str] = Counter()
-    story_actors: list[set[str]] = []
-    for cluster in clusters:
-        actors: set[str] = set()
-        for index in cluster.members:
-            actors.update(_actor_tokens(items[index].analysis))
-        story_actors.append(actors)
-        actor_stories.update(actors)
-    most = max(actor_stories.values(), default=1)
-    half_life = max(window.total_seconds() / 4, 3600.0)
-    scored = []
-    for cluster, actors in zip(clusters, story_actors, strict=True):
-        latest = max(items[i].article.added_at for i in cluster.members)
-        age = max((until - latest).total_seconds(), 0.0)
-        recency = 0.5 ** (age / half_life)
-        top = sorted((actor_stories[a] / most for a in actors), reverse=True)[:3]
-        centrality = sum(top) / 3
-        score = math.log1p(len(cluster.reports)) + 0.5 * recency + 0.5 * centrality
-        scored.append((cluster, score, latest))
-    scored.sort(key=lambda entry: (-entry[1], -entry[2].timestamp(), min(entry[0].members)))
-    return [(cluster, score) for cluster, score, _ in scored]
-
-
-def build_story(
-    items: Sequence[LoadedArticle],
-    cluster: StoryCluster,
-    *,
-    score: float = 0.0,
-    sentences: int = 3,
-) -> Story:
-    """One story: summary across distinct reports, actors, a quote, and every source."""
-    members = [items[i] for i in cluster.members]
-    reports = [items[group[0]] for group in cluster.reports]
-    # The earliest report sets the headline; the lead article is the one others echo most.
-    summary_reports = sorted(reports, key=lambda item: (item.article.added_at, item.article.id))
-    summary = summarize_story(summary_reports[:REPORTS_SUMMARISED], sentences=sentences)
-    people = _story_people(reports)
-    headline = summary_reports[0].article
-    sources = sorted(
-        (article_source(item.article) for item in members),
-        key=lambda source: (source.added_at, source.article_id),
-    )
-    return Story(
-        title=display_title(headline.title, headline.text),
-        summary=summary,
-        countries=_story_countries(reports),
-        people=people,
-        quote=_story_quote(reports, people),
-        sources=tuple(sources),
-        reports=len(cluster.reports),
-        first_seen=min(item.article.added_at for item in members),
-        last_seen=max(item.article.added_at for item in members),
-        score=score,
-    )
+    return Briefing(since, until, topic, country, stories, len(items), len(ranked))
 
 
 # --- relations -----------------------------------------------------------------------------
@@ -796,6 +910,51 @@ def relations_from(
 # --- the async service ---------------------------------------------------------------------
 
 
+class BriefingSource(Protocol):
+    """Where a briefing reads articles: the window's digests, then a few articles in full."""
+
+    async def digests(
+        self, guild_id: int | None, since: datetime, until: datetime
+    ) -> list[ArticleDigest]: ...
+
+    async def matching(self, guild_id: int | None, topic: str, ids: Sequence[int]) -> set[int]: ...
+
+    async def articles(
+        self, guild_id: int | None, ids: Sequence[int]
+    ) -> dict[int, LoadedArticle]: ...
+
+
+class StoreSource:
+    """A BriefingSource over today's Store API: the window is read in full once and kept."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._loaded: dict[int, LoadedArticle] = {}
+
+    async def digests(
+        self, guild_id: int | None, since: datetime, until: datetime
+    ) -> list[ArticleDigest]:
+        for item in await load_window(self.store, guild_id, since, until):
+            self._loaded[item.article.id] = item
+        return [digest_of(item) for item in self._loaded.values()]
+
+    async def matching(self, guild_id: int | None, topic: str, ids: Sequence[int]) -> set[int]:
+        patterns = topic_patterns(topic)
+        return {
+            i for i in ids if i in self._loaded and matches_topic(self._loaded[i].article, patterns)
+        }
+
+    async def articles(self, guild_id: int | None, ids: Sequence[int]) -> dict[int, LoadedArticle]:
+        missing = [i for i in ids if i not in self._loaded]
+        if missing:
+            analyses = await self.store.load_analyses(guild_id, missing)
+            for article_id in missing:
+                article = await self.store.get_article(guild_id, article_id)
+                if article is not None and article_id in analyses:
+                    self._loaded[article_id] = LoadedArticle(article, analyses[article_id])
+        return {i: self._loaded[i] for i in ids if i in self._loaded}
+
+
 def _check_window(now: datetime, days: int) -> tuple[datetime, datetime]:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -804,9 +963,10 @@ def _check_window(now: datetime, days: int) -> tuple[datetime, datetime]:
     return now - timedelta(days=days), now
 
 
-async def _load(
+async def load_window(
     store: Store, guild_id: int | None, since: datetime, until: datetime
 ) -> list[LoadedArticle]:
+    """The guild's articles added in [since, until) with their analyses, oldest first."""
     articles = await store.articles_between(guild_id, since, until)
     if not articles:
         return []
@@ -819,7 +979,7 @@ async def _load(
 
 
 async def build_briefing(
-    store: Store,
+    store: Store | BriefingSource,
     guild_id: int | None,
     *,
     now: datetime,
@@ -829,32 +989,41 @@ async def build_briefing(
     max_stories: int = 5,
     sentences_per_story: int = 3,
 ) -> Briefing:
-    """The guild's stories of the last `days` days; the CPU part runs in a worker thread."""
+    """The guild's stories of the last `days` days; the CPU work runs in worker threads."""
     since, until = _check_window(now, days)
     if not 1 <= max_stories <= MAX_STORIES:
         raise UserFacingError(f"Stories must be between 1 and {MAX_STORIES}.")
     if not 1 <= sentences_per_story <= MAX_SENTENCES:
         raise UserFacingError(f"Sentences must be between 1 and {MAX_SENTENCES}.")
     wanted_country = resolve_country(country) if country and country.strip() else None
-    items = await _load(store, guild_id, since, until)
-    briefing = await asyncio.to_thread(
-        compose_briefing,
-        items,
-        since=since,
-        until=until,
-        topic=topic,
-        country=wanted_country,
-        max_stories=max_stories,
-        sentences_per_story=sentences_per_story,
+    topic = topic.strip() if topic and topic.strip() else None
+    source = StoreSource(store) if isinstance(store, Store) else store
+    digests = await source.digests(guild_id, since, until)
+    considered = len(digests)
+    if topic and digests:
+        found = await source.matching(guild_id, topic, [d.id for d in digests])
+        digests = [d for d in digests if d.id in found]
+    if wanted_country is not None:
+        code = wanted_country.code
+        digests = [d for d in digests if any(c.code == code for c in d.countries)]
+    ranked = await asyncio.to_thread(plan_briefing, digests, until=until, window=until - since)
+    shown = ranked[:max_stories]
+    needed = [i for cluster, _ in shown for i in summary_report_ids(digests, cluster)]
+    loaded = await source.articles(guild_id, needed)
+    stories = await asyncio.to_thread(
+        lambda: tuple(
+            build_story(digests, cluster, loaded, score=score, sentences=sentences_per_story)
+            for cluster, score in shown
+        )
     )
     log.info(
         "briefing for guild %s: %d articles, %d stories, %d shown",
         guild_id,
-        briefing.articles_considered,
-        briefing.stories_found,
-        len(briefing.stories),
+        considered,
+        len(ranked),
+        len(stories),
     )
-    return briefing
+    return Briefing(since, until, topic, wanted_country, stories, considered, len(ranked))
 
 
 async def country_relations(
@@ -863,7 +1032,7 @@ async def country_relations(
     """Who the country is dealing with: countries named in the same sentences, with examples."""
     since, until = _check_window(now, days)
     code = resolve_country(country).code
-    items = await _load(store, guild_id, since, until)
+    items = await load_window(store, guild_id, since, until)
     return await asyncio.to_thread(relations_from, items, code, since=since, until=until)
 
 
