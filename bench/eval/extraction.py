@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
+import readability
 import trafilatura
 
 from bot.errors import NotAnArticleError
@@ -185,9 +186,7 @@ def extract_trafilatura_precise(html: str, url: str) -> str:
 
 def extract_readability(html: str, url: str) -> str:
     """readability-lxml's summary with its tags stripped."""
-    from readability import Document  # an `eval` extra, needed only for this baseline
-
-    summary = Document(html).summary(html_partial=True)
+    summary = readability.Document(html).summary(html_partial=True)
     if not summary.strip():
         return ""
     text: str = lxml.html.fromstring(summary).text_content()

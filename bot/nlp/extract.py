@@ -6,7 +6,10 @@ import logging
 import re
 from dataclasses import replace
 
+import lxml.html
+import readability
 import trafilatura
+from lxml import etree
 from trafilatura.settings import Document
 
 from bot.errors import BadInputError, NotAnArticleError
@@ -120,9 +123,102 @@ def extract_text(raw: str, *, url: str | None = None) -> ExtractedArticle:
     )
 
 
+# Page furniture that trafilatura and readability leave around an article body: share and
+# follow prompts, "related" teasers, comment counters, reprint notes, photo credits.
+_PAGE_FURNITURE = re.compile(
+    r"^\W*(?:related(?: posts?| articles?| stories| content| coverage)?|see also|also(?: on \S+)?"
+    r"|more|you may also like|you might also like|recommended(?: for you)?|most read\b.*"
+    r"|most popular\b.*|trending(?: now)?|tags?|topics|filed under|share(?: this)?"
+    r"|comments?|\d+ comments?|leave a (?:comment|reply)|advertisement|text size"
+    r"|newsletter|sign up|subscribe|print(?: article)?|order reprints)\W*(?::.*)?$"
+    r"|^\W*(?:follow|like) (?:us|\w+(?: \w+){0,3}) on (?:facebook|twitter|instagram|x\b)"
+    r"|^\W*(?:sign up|subscribe) (?:for|to) (?:our|the|a)\b.{0,60}newsletter"
+    r"|\bnewsletter\W*$|^\W*get (?:the|our) .{0,40}newsletter"
+    r"|^\W*(?:like|enjoy(?:ed)?) this (?:story|article)\?.{0,40}share"
+    r"|^\W*(?:share|tweet|email|pin) (?:on|via|this) (?:facebook|twitter|whatsapp|linkedin|email)"
+    r"|this copy is for your personal, non-commercial use|presentation-ready copies"
+    r"|^\W*if you enjoyed this article|^\W*tell us what you think"
+    r"|^\W*(?:photo(?:graph)?s?|images?|picture|credit|source)\s*(?::|by\b)"
+    r"|^\W*(?:reading time|tempo de leitura|lesezeit)\b|^\W*\d+ min(?:ute)?s? read\W*$"
+    r"|^\W*(?:click|tap) here\b|^https?://\S+$",
+    re.IGNORECASE,
+)
+_CLICK_TO_TWEET = re.compile(r"\s*Click To Tweet\s*$", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt h1 h2 h3 h4 h5 h6 header footer hr li main"
+    " ol p pre section table tbody td th thead tr ul".split()
+)
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "figcaption", "button", "form", "svg"})
+# A page whose paragraphs hold this many times the text of trafilatura's precise body may hide
+# the article from it (split containers, teaser boxes): only then is readability consulted.
+PARAGRAPH_TEXT_RATIO = 2.0
+# readability's body replaces trafilatura's when it is this many times longer and not mostly links.
+FALLBACK_LENGTH_RATIO = 2.0
+MAX_FALLBACK_LINK_DENSITY = 0.35
+
+
 def _clean_body(body: str) -> str:
     lines = [line.strip() for line in body.splitlines()]
     return "\n".join(line for line in lines if line and not is_boilerplate(line))
+
+
+def is_page_furniture(line: str) -> bool:
+    """A line that belongs to the page around the article: share prompts, teasers, credits."""
+    return is_boilerplate(line) or bool(_PAGE_FURNITURE.search(line))
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _body_lines(text: str, title: str | None) -> list[str]:
+    """Article paragraphs one per line: furniture lines and a repeated headline dropped."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = _CLICK_TO_TWEET.sub("", " ".join(raw.split()))
+        if line and not is_page_furniture(line):
+            lines.append(line)
+    headline = _words(title or "")
+    while lines and headline and _words(lines[0]) == headline:
+        lines.pop(0)
+    return lines
+
+
+def _paragraph_chars(tree: lxml.html.HtmlElement) -> int:
+    """Characters of text inside the page's <p> elements, a cheap bound on its prose."""
+    return sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
+
+
+def _block_text(element: lxml.html.HtmlElement, parts: list[str]) -> None:
+    """Text of an element with a line break around every block, captions and widgets left out."""
+    tag = element.tag
+    if not isinstance(tag, str) or tag in _SKIPPED_TAGS:
+        parts.append(element.tail or "")
+        return
+    block = tag in _BLOCK_TAGS
+    if block:
+        parts.append("\n")
+    parts.append(element.text or "")
+    for child in element:
+        _block_text(child, parts)
+    if block:
+        parts.append("\n")
+    parts.append(element.tail or "")
+
+
+def _readability_body(html: str, url: str | None) -> tuple[str, float]:
+    """readability-lxml's article as paragraphs, and the share of its text inside links."""
+    summary = readability.Document(html, url=url).summary(html_partial=True)
+    if not summary.strip():
+        return "", 1.0
+    tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+    parts: list[str] = []
+    _block_text(tree, parts)
+    text = "".join(parts)
+    chars = len(" ".join(text.split()))
+    link_chars = sum(len(" ".join(a.text_content().split())) for a in tree.iter("a"))
+    return text, (link_chars / chars if chars else 1.0)
 
 
 def _bare_extraction(html: str, url: str | None, *, precise: bool) -> Document | None:
@@ -139,20 +235,55 @@ def _bare_extraction(html: str, url: str | None, *, precise: bool) -> Document |
     return result if isinstance(result, Document) else None
 
 
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
 def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
-    """Extract the article from an HTML page with trafilatura, favouring precision."""
+    """Extract the article from an HTML page: trafilatura favouring precision, with fallbacks.
+
+    When the precise body is short, trafilatura's recall mode is tried; when the page's
+    paragraphs hold much more text than the body, readability-lxml is tried too, and its body
+    is taken if it is much longer and not mostly links (articles split over several containers).
+    """
     document = _bare_extraction(html, url, precise=True)
-    body = _clean_body(document.text or "") if document is not None else ""
-    if len(body) < MIN_ARTICLE_CHARS:
+    title = document.title if document is not None else None
+    lines = _body_lines(document.text or "", title) if document is not None else []
+    body_chars = sum(len(line) for line in lines)
+    if body_chars < MIN_ARTICLE_CHARS:
         # Precision settings sometimes drop short or unusual pages whole: retry with recall.
         fallback = _bare_extraction(html, url, precise=False)
-        if fallback is not None and len(fallback.text or "") > len(body):
-            document = fallback
-            body = _clean_body(fallback.text or "")
-    if document is None or len(body) < MIN_ARTICLE_CHARS:
+        if fallback is not None:
+            recall_lines = _body_lines(fallback.text or "", fallback.title or title)
+            if sum(len(line) for line in recall_lines) > body_chars:
+                document = fallback if document is None else document
+                lines = recall_lines
+                body_chars = sum(len(line) for line in lines)
+    tree = _parse(html)
+    if tree is not None and _paragraph_chars(tree) > PARAGRAPH_TEXT_RATIO * body_chars:
+        text, link_density = _readability_body(html, url)
+        readable_lines = _body_lines(text, title)
+        readable_chars = sum(len(line) for line in readable_lines)
+        if (
+            readable_chars > FALLBACK_LENGTH_RATIO * body_chars
+            and link_density <= MAX_FALLBACK_LINK_DENSITY
+        ):
+            log.debug(
+                "readability body (%d chars) replaces trafilatura's (%d)",
+                readable_chars,
+                body_chars,
+            )
+            lines = readable_lines
+            body_chars = readable_chars
+    if document is None and lines:
+        document = Document()
+    if document is None or body_chars < MIN_ARTICLE_CHARS:
         raise NotAnArticleError("No article text found on this page.")
     return ExtractedArticle(
-        text=body,
+        text="\n".join(lines),
         title=(document.title or None),
         byline=(document.author or None),
         published=(document.date or None),
