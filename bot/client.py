@@ -177,6 +177,15 @@ class DiplobriefBot(commands.Bot):
             await self.load_extension(cog)
         log.info("Diplobrief ready to connect (%d cogs)", len(self.cogs))
 
+    async def on_command_error(
+        self, context: commands.Context[DiplobriefBot], exception: commands.CommandError, /
+    ) -> None:
+        """Mention commands are for the owner; anyone else's attempt is ignored quietly."""
+        if isinstance(exception, commands.CommandNotFound | commands.CheckFailure):
+            log.info("ignored mention command from user %s: %s", context.author.id, exception)
+            return
+        log.error("mention command failed", exc_info=exception)
+
     async def on_ready(self) -> None:
         log.info("logged in as %s in %d servers", self.user, len(self.guilds))
 

@@ -1,0 +1,55 @@
+"""Commands are never synced at start-up: `diplobrief sync` and the owner's mention do it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.analysis import ThreadAnalyzer
+from bot.client import DiplobriefBot, sync_commands
+from bot.config import Settings
+from tests.discord_double.fixtures import RunningBot
+from tests.discord_double.server import BOT_TOKEN, DiscordDouble
+
+
+def settings_for(double: DiscordDouble, tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "DISCORD_TOKEN": BOT_TOKEN,
+            "DIPLOBRIEF_DATABASE": str(tmp_path / "sync.db"),
+            "DISCORD_API_BASE": double.api_base,
+            "DISCORD_GATEWAY_URL": double.gateway_url,
+        }
+    )
+
+
+async def test_cli_sync_to_one_guild_and_globally(
+    discord_double: DiscordDouble, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(discord_double, tmp_path)
+    guild_id = discord_double.world.guild.id
+    assert await sync_commands(settings, guild_id=guild_id) == 0
+    names = {c["name"] for c in discord_double.guild_commands[guild_id]}
+    assert {"summarize", "brief", "autosummary", "Summarize article"} <= names
+    assert discord_double.global_commands == []
+    assert await sync_commands(settings) == 0
+    assert {c["name"] for c in discord_double.global_commands} == names
+    assert "Synced" in capsys.readouterr().out
+
+
+async def test_start_up_syncs_nothing_and_only_the_owner_can_sync(
+    discord_double: DiscordDouble,
+    bot_runner: Callable[..., Awaitable[RunningBot]],
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(discord_double, tmp_path)
+    running = await bot_runner(DiplobriefBot(settings, analyzer=ThreadAnalyzer(None)))
+    assert not discord_double.requests_to("PUT", "/applications/{app}/commands")
+    mention = f"<@{discord_double.world.bot_user.id}>"
+    await running.say(f"{mention} sync", member="pat_member")
+    await running.say(f"{mention} sync", member="olivia_owner")
+    [reply] = await running.wait_for_channel_messages(1, timeout_s=10)
+    assert reply.content.startswith("Synced ")
+    assert discord_double.global_commands
