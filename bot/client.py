@@ -178,7 +178,7 @@ class DiplobriefBot(commands.Bot):
         log.info("Diplobrief ready to connect (%d cogs)", len(self.cogs))
 
     async def on_command_error(
-        self, context: commands.Context[DiplobriefBot], exception: commands.CommandError, /
+        self, context: commands.Context[Any], exception: commands.CommandError, /
     ) -> None:
         """Mention commands are for the owner; anyone else's attempt is ignored quietly."""
         if isinstance(exception, commands.CommandNotFound | commands.CheckFailure):
