@@ -53,7 +53,7 @@ MAX_TOPIC_CHARS = 100
 
 MISSED_GRACE = timedelta(hours=6)  # a digest later than this is skipped, not sent
 MAX_WINDOW = timedelta(days=7)  # a digest never covers more than this
-FIRST_WINDOW = timedelta(days=1)  # a channel's first digest covers the last day
+FIRST_WINDOW = timedelta(days=1)  # a first digest covers at least the last day
 # Discord dedupes a nonce "in the past few minutes"; past this a "sending" occurrence might have
 # been posted already, and sending it again could post it twice, so it is skipped instead.
 NONCE_DEDUPE_WINDOW = timedelta(minutes=2)
@@ -266,8 +266,11 @@ class Digest:
 
 
 def digest_window(subscription: DigestSubscription, until: datetime) -> tuple[datetime, datetime]:
-    """[since, until): from where the previous digest stopped, never more than MAX_WINDOW."""
-    since = subscription.last_digest_until or until - FIRST_WINDOW
+    """[since, until): from where the previous digest stopped (the first: from subscribing, and
+    at least the last day), never more than MAX_WINDOW back."""
+    since = subscription.last_digest_until
+    if since is None:
+        since = min(subscription.created_at, until - FIRST_WINDOW)
     return max(since, until - MAX_WINDOW), until
 
 
@@ -445,6 +448,7 @@ class DigestScheduler:
     async def run_once(self, now: datetime) -> list[DigestResult]:
         """Send every digest due at `now`, several at a time; one failing channel stops nothing."""
         _require_aware(now)
+        now = now.astimezone(UTC)  # arithmetic on a zone's wall clock would skip DST hours
         async with self._run_lock:
             due = await self.store.due_digest_subscriptions(now)
             if not due:

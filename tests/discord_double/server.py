@@ -89,6 +89,10 @@ class RecordedFile:
     data: bytes
 
 
+# How long Discord remembers a nonce sent with enforce_nonce ("the past few minutes").
+NONCE_DEDUPE_S = 180.0
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One HTTP request the bot made, and how the double answered it."""
@@ -129,6 +133,7 @@ class SentMessage:
     edit_count: int = 0
     timestamp: str = field(default_factory=p.iso_now)
     edited_timestamp: str | None = None
+    nonce: str | None = None
 
     def payload(self, *, with_content: bool = True) -> dict[str, Any]:
         """The message object as the API returns it."""
@@ -166,6 +171,8 @@ class SentMessage:
             data["guild_id"] = str(self.guild_id)
         if self.message_reference is not None:
             data["message_reference"] = self.message_reference
+        if self.nonce is not None:
+            data["nonce"] = self.nonce
         if self.interaction_id is not None:
             data["webhook_id"] = str(self.author.id)
             data["application_id"] = str(self.author.id)
@@ -360,6 +367,9 @@ class DiscordDouble:
         self.gateway_received: list[dict[str, Any]] = []
         self.protocol_errors: list[str] = []
         self.messages: dict[int, SentMessage] = {}
+        # Nonce dedupe (enforce_nonce): (author id, nonce) → (monotonic time, message id).
+        self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
+        self.nonce_dedupe_s = NONCE_DEDUPE_S
         self.interactions: dict[int, InteractionRecord] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -966,6 +976,18 @@ class DiscordDouble:
         refusal = self._message_refusal(call.body, call.files)
         if refusal is not None:
             return refusal
+        # Discord's enforce_nonce: a message this author already created with the same nonce in
+        # the past few minutes is returned as it is instead of being posted a second time.
+        body = call.body if isinstance(call.body, dict) else {}
+        nonce = str(body["nonce"]) if body.get("nonce") is not None else None
+        nonce_key = (self.world.bot_user.id, nonce) if nonce and body.get("enforce_nonce") else None
+        if nonce_key is not None and nonce_key in self.nonces:
+            created_at, earlier_id = self.nonces[nonce_key]
+            earlier = self.messages.get(earlier_id)
+            if earlier is not None and time.monotonic() - created_at < self.nonce_dedupe_s:
+                if earlier.deleted:
+                    return _error(404, 10008, "Unknown Message")
+                return _json_response(200, earlier.payload())
         message = self._new_message(
             channel_id=channel.id,
             guild_id=channel.guild_id,
@@ -974,6 +996,9 @@ class DiscordDouble:
             kind="channel",
             ephemeral=False,
         )
+        message.nonce = nonce
+        if nonce_key is not None:
+            self.nonces[nonce_key] = (time.monotonic(), message.id)
         await self._echo("MESSAGE_CREATE", message)
         return _json_response(200, message.payload())
 
