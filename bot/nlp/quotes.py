@@ -247,7 +247,12 @@ def _subject_of(cue: Token, quoted: set[int]) -> Token | None:
         return _noun_speaker(cue)
     current: Token = cue
     for _ in range(4):
-        subject = next((c for c in current.children if c.dep_ in SUBJECT_DEPS), None)
+        subjects = [
+            c
+            for c in current.children
+            if c.dep_ in SUBJECT_DEPS and any(ch.isalpha() for ch in c.text)
+        ]
+        subject = min(subjects, key=lambda c: abs(c.i - current.i)) if subjects else None
         if subject is not None and subject.i in quoted:
             # the parser took a word of the quote as subject: '“... Ferguson,” Trump said'
             subject = next(
@@ -412,6 +417,10 @@ def _governing_cue(quote: Span, quoted: set[int]) -> Token | None:
             seen.add(head.i)
             if head.i not in quoted and _is_cue(head):
                 return head
+            for child in head.children:
+                # 'Mr. Obama said, a majority ... believe "..."': an inserted cue
+                if child.dep_ == "parataxis" and child.i not in quoted and _is_cue(child):
+                    return child
             if head.head.i == head.i:
                 break
             head = head.head
@@ -453,18 +462,86 @@ def _higher_named_cue(cue: Token, attributions: dict[int, Attribution]) -> Attri
 
 
 def _attribute_quote(
-    doc: Doc, quote: Span, quoted: set[int], attributions: dict[int, Attribution]
+    doc: Doc,
+    quote: Span,
+    quoted: set[int],
+    attributions: dict[int, Attribution],
+    resolver: _Resolver,
 ) -> Attribution | None:
     """The attribution of a quote: governing cue first, then the nearest cue with a subject."""
     cue = _governing_cue(quote, quoted)
+    governed: Attribution | None = None
     if cue is not None and cue.i in attributions:
-        attribution = attributions[cue.i]
-        if attribution.speaker is not None:
-            return attribution
-        return _higher_named_cue(cue, attributions) or attribution
+        governed = attributions[cue.i]
+        if governed.speaker is not None:
+            return governed
+        higher = _higher_named_cue(cue, attributions)
+        if higher is not None:
+            return higher
+    adjacent = _speaker_after_quote(doc, quote, quoted, resolver)
+    if adjacent is not None:
+        return adjacent
+    if governed is not None:
+        return governed
     for candidate in _nearby_cues(doc, quote, quoted):
         if candidate.i in attributions:
             return attributions[candidate.i]
+    return None
+
+
+NOT_BEFORE_SPEAKER = frozenset({"ADP", "DET", "PRON", "PUNCT", "CCONJ", "SCONJ"})
+SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
+
+
+def _speaker_after_quote(
+    doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver
+) -> Attribution | None:
+    """'“...,” Tulsa police Chief Chuck Jordan said' read off the surface when the parse fails."""
+    index = quote.end
+    while index < len(doc) and (
+        doc[index].is_quote or doc[index].text in {",", ":"} or doc[index].is_space
+    ):
+        if "\n" in doc[index].text:
+            return None
+        index += 1
+    window: list[Token] = []
+    while (
+        index < len(doc)
+        and len(window) < 12
+        and index not in quoted
+        and "\n" not in doc[index].text
+        and doc[index].text not in SENTENCE_ENDS
+    ):
+        window.append(doc[index])
+        index += 1
+    verb_at = next(
+        (
+            k
+            for k, t in enumerate(window)
+            if t.pos_ in {"VERB", "AUX"} and t.lemma_.lower() in REPORTING_VERBS
+        ),
+        None,
+    )
+    if verb_at is None:
+        return None
+    verb = window[verb_at]
+    for offset, token in enumerate(window[:verb_at]):
+        if offset > 5 or (
+            token.pos_ in NOT_BEFORE_SPEAKER and token.lower_ not in PERSONAL_PRONOUNS
+        ):
+            break
+        entity = resolver.people.entity_at(token.i)
+        if token.lower_ in PERSONAL_PRONOUNS or (
+            entity is not None and entity[1] in {"PERSON", "ORG"}
+        ):
+            speaker, is_person = resolver.resolve(token)
+            return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
+    if verb_at == 0:
+        for token in window[1:5]:  # '“...,” said Mr. Wang'
+            entity = resolver.people.entity_at(token.i)
+            if entity is not None and entity[1] in {"PERSON", "ORG"}:
+                speaker, is_person = resolver.resolve(token)
+                return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
     return None
 
 
@@ -547,6 +624,12 @@ def _is_partial(text: str, span: QuoteSpan, paragraph_start: int) -> bool:
     return not (before == "" or before[-1] in ":,.!?;—–-")
 
 
+def _introduced_by_colon(text: str, span: QuoteSpan, paragraph_start: int) -> bool:
+    """'... a new campaign message: “It's about me.”' — the sentence before the colon says who."""
+    before = text[paragraph_start : max(span.start - 1, paragraph_start)].rstrip()
+    return before.endswith(":")
+
+
 def _first_sentence_of_paragraph(resolver: _Resolver, quote: Span) -> int:
     """Index of the first sentence of the quote's paragraph."""
     doc = resolver.doc
@@ -593,17 +676,19 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
         speaker = _dash_signature(doc, text, span, paragraph_end, resolver)
         cue: str | None = "signed" if speaker else None
         if speaker is None:
-            attribution = _attribute_quote(doc, token_span, quoted, attributions)
+            attribution = _attribute_quote(doc, token_span, quoted, attributions, resolver)
             if attribution is not None:
                 speaker, cue = attribution.speaker, attribution.cue
             elif partial and _looks_like_a_name(text[span.start : span.end]):
                 continue  # "Morning Joe", "Face the Nation": a title in quote marks, no speech
-            elif not partial:
-                speaker = _floating_speaker(resolver, token_span)
             else:
-                broad = _governing_subject(token_span, quoted, resolver)
+                broad = None
+                if partial or _introduced_by_colon(text, span, paragraph_start):
+                    broad = _governing_subject(token_span, quoted, resolver)
                 if broad is not None:
                     speaker, cue = broad.speaker, broad.cue
+                elif not partial:
+                    speaker = _floating_speaker(resolver, token_span)
         if speaker is not None and people.person(speaker) is not None:
             resolver.discourse.add(
                 token_span.start, resolver.sentence_of[token_span.start], speaker, "speech"
