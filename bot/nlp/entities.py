@@ -48,7 +48,7 @@ ROLE_NOUNS = frozenset(
     "president mayor secretary senator governor minister ambassador chairman chairwoman"
     " spokesman spokeswoman spokesperson director chief leader speaker judge justice general"
     " commissioner representative congressman congresswoman sheriff prosecutor officer"
-    " chancellor premier king queen prince pope nominee candidate assemblyman assemblywoman"
+    " chancellor premier pope nominee candidate assemblyman assemblywoman"
     " councilman councilwoman delegate lawmaker".split()
 )
 # A person's name followed by these words names a government or campaign.

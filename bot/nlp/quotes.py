@@ -306,6 +306,17 @@ def _nominal_words(token: Token) -> list[str]:
     return words
 
 
+def _outside_parentheses(token: Token) -> Token:
+    """'John Kasich (R-OH)': the parser may take "OH" for the subject; the name precedes it."""
+    doc = token.doc
+    for index in range(token.i - 1, max(token.i - 5, -1), -1):
+        if doc[index].text == ")":
+            return token
+        if doc[index].text == "(":
+            return doc[index - 1] if index > 0 and doc[index - 1].pos_ == "PROPN" else token
+    return token
+
+
 class _Resolver:
     """Resolves cue subjects to canonical names, keeping discourse state."""
 
@@ -320,7 +331,7 @@ class _Resolver:
 
     def resolve(self, subject: Token) -> tuple[str | None, bool]:
         """(speaker name, is a person) for a subject token; (None, False) when vague."""
-        head = subject
+        head = _outside_parentheses(subject)
         # "a spokesman, John Doe," / "spokeswoman Jane Roe": the name beside the role noun
         if head.pos_ == "NOUN":
             for child in head.children:
@@ -352,7 +363,13 @@ class _Resolver:
             found = self.people.resolve_name(words, head.i)
             if found is not None:
                 return found, True
-            if words and all(w[:1].isupper() for w in words) and head.tag_ == "NNP":
+            if (
+                words
+                and all(w[:1].isupper() for w in words)
+                and head.tag_ == "NNP"
+                and not head.is_sent_start
+                and not head.lower_.endswith("ing")
+            ):
                 # a name the model missed ("Peabody said"): better than no speaker
                 return " ".join(words), False
             return None, False
