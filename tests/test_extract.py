@@ -118,6 +118,7 @@ def test_hard_wrapped_paragraphs_are_rejoined_with_offsets_kept() -> None:
     assert article.title == "Ceasefire talks resume in Doha"
     first, second = article.text.split("\n")
     assert first.startswith("DOHA") and first.endswith("angry and exhausted.")
+    assert second.endswith("at a news conference.")
     assert "talks on a ceasefire" in first
     start = article.text.index("news conference")
     assert WRAPPED[article.source_offset(start) :].startswith("news conference")
