@@ -125,7 +125,6 @@ def test_split_article_is_recovered_by_the_fallback() -> None:
         "Like this story? Share it with a friend!",
         "This copy is for your personal, non-commercial use only.",
         "Photograph by A. Person/Agency",
-        "https://example.org/some/article-url",
         "Sign up for our newsletter",
     ],
 )

@@ -129,25 +129,35 @@ _PAGE_FURNITURE = re.compile(
     r"^\W*(?:related(?: posts?| articles?| stories| content| coverage)?|see also|also(?: on \S+)?"
     r"|more|you may also like|you might also like|recommended(?: for you)?|most read\b.*"
     r"|most popular\b.*|trending(?: now)?|tags?|topics|filed under|share(?: this)?"
-    r"|comments?|\d+ comments?|leave a (?:comment|reply)|advertisement|text size"
+    r"|comments?|\d+ comments?|leave a (?:comment|reply)|advertisement|text size|by"
     r"|newsletter|sign up|subscribe|print(?: article)?|order reprints)\W*(?::.*)?$"
-    r"|^\W*(?:follow|like) (?:us|\w+(?: \w+){0,3}) on (?:facebook|twitter|instagram|x\b)"
-    r"|^\W*(?:sign up|subscribe) (?:for|to) (?:our|the|a)\b.{0,60}newsletter"
+    r"|^\W*like us on\b"
+    r"|^\W*follow\b.{0,60}\bon (?:facebook|twitter|instagram|youtube|linkedin|x)\b"
+    r"|^\W*follow\b.{0,40}\bfull coverage\b"
+    r"|^\W*(?:sign up|subscribe) (?:for|to) (?:our|the|a)\b.{0,60}newsletter|^\W*subscribe to\b"
     r"|\bnewsletter\W*$|^\W*get (?:the|our) .{0,40}newsletter"
     r"|^\W*(?:like|enjoy(?:ed)?) this (?:story|article)\?.{0,40}share"
     r"|^\W*(?:share|tweet|email|pin) (?:on|via|this) (?:facebook|twitter|whatsapp|linkedin|email)"
     r"|this copy is for your personal, non-commercial use|presentation-ready copies"
     r"|^\W*if you enjoyed this article|^\W*tell us what you think"
+    r"|an error has occurred\W+please try again|this article has been sent to"
+    r"|^\W*more\b.{0,40}\b(?:stories|coverage)\W*$|^\W*more [^.:]{1,30}:\s*https?://"
+    r"|^\W*reach the (?:reporters?|writers?|authors?)\b|^\W*write to \w.{0,60}\bat \S+@"
     r"|^\W*(?:photo(?:graph)?s?|images?|picture|credit|source)\s*(?::|by\b)"
     r"|^\W*(?:reading time|tempo de leitura|lesezeit)\b|^\W*\d+ min(?:ute)?s? read\W*$"
-    r"|^\W*(?:click|tap) here\b|^https?://\S+$",
+    r"|^\W*(?:click|tap) here\b|^\[(?P<code>\w+)\b[^\]]*\].*\[/(?P=code)\]$"
+    # A line that is only a date and a time (a dateline left beside the body).
+    r"|^[^.!?]{0,40}\b(?:19|20)\d\d\b[^.!?]{0,20}\b\d{1,2}[:h]\d\d\b[^.!?]{0,12}$"
+    r"|^\W*(?:updated|published|posted|last (?:updated|modified))\b[^.!?]{0,40}"
+    r"\b(?:19|20)\d\d\b[^.!?]{0,20}$",
     re.IGNORECASE,
 )
 _CLICK_TO_TWEET = re.compile(r"\s*Click To Tweet\s*$", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
+_TABLE_RULE = re.compile(r":?-*:?")
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd div dl dt h1 h2 h3 h4 h5 h6 header footer hr li main"
-    " ol p pre section table tbody td th thead tr ul".split()
+    " ol p pre section table tbody thead tr ul".split()
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "figcaption", "button", "form", "svg"})
 # A page whose paragraphs hold this many times the text of trafilatura's precise body may hide
@@ -156,11 +166,6 @@ PARAGRAPH_TEXT_RATIO = 2.0
 # readability's body replaces trafilatura's when it is this many times longer and not mostly links.
 FALLBACK_LENGTH_RATIO = 2.0
 MAX_FALLBACK_LINK_DENSITY = 0.35
-
-
-def _clean_body(body: str) -> str:
-    lines = [line.strip() for line in body.splitlines()]
-    return "\n".join(line for line in lines if line and not is_boilerplate(line))
 
 
 def is_page_furniture(line: str) -> bool:
@@ -172,15 +177,39 @@ def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def _body_lines(text: str, title: str | None) -> list[str]:
-    """Article paragraphs one per line: furniture lines and a repeated headline dropped."""
+def _repeats_headline(line: str, title: str | None) -> bool:
+    """A heading line that says what the title says (the page's h1 above the body)."""
+    if not title or _SENTENCE_END.search(line):
+        return False
+    words = _words(line).split()
+    if not 3 <= len(words) <= 25:
+        return False
+    title_words = set(_words(title).split())
+    return sum(1 for word in words if word in title_words) >= 0.6 * len(words)
+
+
+def _table_row(line: str) -> str:
+    """A trafilatura table row ("| a | b |") as its non-empty cells; a rule row as nothing."""
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    if all(_TABLE_RULE.fullmatch(cell) for cell in cells):
+        return ""
+    return " | ".join(cell for cell in cells if cell)
+
+
+def _body_lines(text: str, title: str | None, url: str | None = None) -> list[str]:
+    """Article paragraphs one per line: furniture, repeats and a repeated headline dropped."""
     lines: list[str] = []
     for raw in text.splitlines():
-        line = _CLICK_TO_TWEET.sub("", " ".join(raw.split()))
-        if line and not is_page_furniture(line):
-            lines.append(line)
-    headline = _words(title or "")
-    while lines and headline and _words(lines[0]) == headline:
+        line = " ".join(raw.split())
+        if line.startswith("|") and line.endswith("|") and len(line) > 1:
+            line = _table_row(line)
+        line = _CLICK_TO_TWEET.sub("", line)
+        if not line or is_page_furniture(line) or (lines and line == lines[-1]):
+            continue
+        if url and line.rstrip("/") == url.rstrip("/"):
+            continue  # the page's own address, printed for reprints
+        lines.append(line)
+    if lines and _repeats_headline(lines[0], title):
         lines.pop(0)
     return lines
 
@@ -197,6 +226,8 @@ def _block_text(element: lxml.html.HtmlElement, parts: list[str]) -> None:
         parts.append(element.tail or "")
         return
     block = tag in _BLOCK_TAGS
+    if tag in {"td", "th"}:
+        parts.append(" ")
     if block:
         parts.append("\n")
     parts.append(element.text or "")
@@ -230,7 +261,7 @@ def _bare_extraction(html: str, url: str | None, *, precise: bool) -> Document |
         favor_precision=precise,
         favor_recall=not precise,
         include_comments=False,
-        include_tables=not precise,
+        include_tables=True,
     )
     return result if isinstance(result, Document) else None
 
@@ -251,13 +282,13 @@ def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
     """
     document = _bare_extraction(html, url, precise=True)
     title = document.title if document is not None else None
-    lines = _body_lines(document.text or "", title) if document is not None else []
+    lines = _body_lines(document.text or "", title, url) if document is not None else []
     body_chars = sum(len(line) for line in lines)
     if body_chars < MIN_ARTICLE_CHARS:
         # Precision settings sometimes drop short or unusual pages whole: retry with recall.
         fallback = _bare_extraction(html, url, precise=False)
         if fallback is not None:
-            recall_lines = _body_lines(fallback.text or "", fallback.title or title)
+            recall_lines = _body_lines(fallback.text or "", fallback.title or title, url)
             if sum(len(line) for line in recall_lines) > body_chars:
                 document = fallback if document is None else document
                 lines = recall_lines
@@ -265,7 +296,7 @@ def extract_html(html: str, *, url: str | None = None) -> ExtractedArticle:
     tree = _parse(html)
     if tree is not None and _paragraph_chars(tree) > PARAGRAPH_TEXT_RATIO * body_chars:
         text, link_density = _readability_body(html, url)
-        readable_lines = _body_lines(text, title)
+        readable_lines = _body_lines(text, title, url)
         readable_chars = sum(len(line) for line in readable_lines)
         if (
             readable_chars > FALLBACK_LENGTH_RATIO * body_chars
