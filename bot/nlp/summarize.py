@@ -50,7 +50,7 @@ _BOILERPLATE = re.compile(
     r"^\W*(By\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*(,|$|\|)"
     r"|(?i:published:|updated:?\s|last updated|follow\s+@|click here|scroll down|read more"
     r"|sign up|subscribe|copyright|all rights reserved|please read our|share this|related:"
-    r"|advertisement|photo:|image:|video:|is supported by))"
+    r"|advertisement|photo:|image:|video:|this (?:article|story|report) (?:is|was) based))"
 )
 BOILERPLATE_MAX_WORDS = 20
 _OPENING_QUOTES = frozenset({'"', "“", "'", "‘", "`"})
@@ -327,6 +327,10 @@ def _ranking(
     if method == DEFAULT_METHOD:
         scores = diplobrief_scores(prepared, title=title, weights=DEFAULT_WEIGHTS)
         redundancy = DEFAULT_WEIGHTS.redundancy
+        if any(not c.boilerplate for c in candidates):  # never end a brief on a footer line
+            kept = [i for i, c in enumerate(candidates) if not c.boilerplate]
+            candidates = [candidates[i] for i in kept]
+            scores = [scores[i] for i in kept]
     else:
         if method == "kl" and len(candidates) > KL_MAX_CANDIDATES:
             prepared = Prepared(

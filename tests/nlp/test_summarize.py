@@ -61,6 +61,27 @@ def test_a_word_budget_stops_once_reached(nlp: Language) -> None:
     assert len(summary.sentences) == 2  # the first has 15 words, the second reaches 20+
 
 
+def test_default_never_picks_footer_lines(nlp: Language) -> None:
+    text = (
+        ARTICLE
+        + "This article is based in part on wire service reports.\n"
+        + "Jane Roe can be reached at jroe@example.com.\n"
+        + "Please read our comment policy before commenting.\n"
+    )
+    summary = summarize(nlp(text), sentences=20)
+    assert summary.sentences  # every real sentence, none of the footer
+    for text_line in summary.sentences:
+        assert "wire service" not in text_line
+        assert "@" not in text_line
+        assert "comment policy" not in text_line
+
+
+def test_default_summary_of_the_seed_opens_with_its_lead(nlp: Language, seed_text: str) -> None:
+    summary = summarize(nlp(seed_text), sentences=3)
+    assert summary.sentences[0].startswith("Chinese officials say they are willing")
+    assert "Balking at sanctions" not in summary.sentences
+
+
 def test_unknown_method_names_the_valid_ones(nlp: Language) -> None:
     with pytest.raises(ValueError, match="lexrank") as error:
         summarize(nlp(ARTICLE), method="bogus")
