@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.briefing import MAX_STORIES, Briefing, build_briefing, resolve_country
@@ -69,6 +69,12 @@ RETRY_DELAY_S = 30.0  # an occurrence whose send failed for an unclear reason is
 MAX_IDLE_S = 300.0  # the loop looks again at least this often (the wall clock may jump)
 
 DONE_STATUSES = frozenset({"sent", "quiet", "skipped"})
+
+# What one subscription's turn did: sent; quiet (nothing posted, as asked); skipped (too late,
+# or possibly posted before a restart); paused (Discord refused the channel); retry (outcome
+# unknown, tried again with the same nonce); done (this occurrence was finished before); gone
+# (unsubscribed meanwhile).
+Outcome = Literal["sent", "quiet", "skipped", "paused", "retry", "done", "gone"]
 
 _LOCAL_TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\s*$")
 
@@ -337,7 +343,7 @@ class DigestResult:
     subscription_id: int
     guild_id: int
     channel_id: int
-    outcome: str
+    outcome: Outcome
     local_date: date | None = None
     message_id: int | None = None
     detail: str | None = None
@@ -555,7 +561,6 @@ class DigestScheduler:
             )
             return _result(subscription, "quiet", local_date)
 
-        await self.pacer.acquire()
         delivery = await store.begin_digest_delivery(
             guild_id, sub_id, local_date.isoformat(), nonce=nonce, due_at=due_at, now=now
         )
@@ -563,6 +568,9 @@ class DigestScheduler:
             return _result(subscription, "gone", local_date, detail="unsubscribed meanwhile")
         if delivery.status in DONE_STATUSES:
             return _result(subscription, "done", local_date, delivery.message_id, delivery.status)
+        # Paced right before the request: waiting on the Store after taking a slot would let
+        # requests of one window drift into the next.
+        await self.pacer.acquire()
         try:
             message_id = await self.sender.send_digest(digest)
         except DeliveryRefused as refused:
@@ -690,7 +698,7 @@ class DigestScheduler:
 
 def _result(
     subscription: DigestSubscription,
-    outcome: str,
+    outcome: Outcome,
     local_date: date | None = None,
     message_id: int | None = None,
     detail: str | None = None,

@@ -99,7 +99,8 @@ def digest_message(digest: Digest) -> tuple[str | None, list[discord.Embed]]:
     """Content and embeds of a digest: the briefing, or the quiet-day line."""
     if not digest.has_news:
         return quiet_note(digest), []
-    title = f"Daily digest · {digest.local_date:%A %-d %B %Y}"
+    day = digest.local_date
+    title = f"Daily digest · {day:%A} {day.day} {day:%B %Y}"
     return None, briefing_embeds(digest.briefing, title=title)
 
 

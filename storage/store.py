@@ -840,8 +840,11 @@ class Store:
         next_due_at: datetime,
         now: datetime,
     ) -> bool:
-        """After Discord accepted the digest (message_id None: quietly nothing to post): record
-        it, remember the window's end and move to the next occurrence, in one transaction."""
+        """Record an occurrence Discord accepted (message_id None: nothing to post) and move on.
+
+        One transaction: the delivery row, the end of the window the digest covered, and the
+        next occurrence. Call it only after Discord accepted the message.
+        """
         status = "sent" if message_id is not None else "quiet"
         async with self._writing() as conn:
             cursor = await conn.execute(

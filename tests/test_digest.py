@@ -3,6 +3,7 @@ bot posting digests to the Discord double (restarts, refusals, rate limits, quie
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -297,6 +298,68 @@ async def test_refused_channel_is_paused_and_the_rest_still_sent(store: Store) -
     assert paused.channel_id == 3 and paused.paused_reason == "Unknown Channel"
     tomorrow = await scheduler.run_once(utc(2024, 6, 4, 8, 0))
     assert sorted(r.channel_id for r in tomorrow) == [1, 2, 4, 5]  # not retried forever
+
+
+async def test_a_send_begun_long_before_a_restart_is_not_repeated(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    start = utc(2024, 6, 2, 12, 0)
+    sub_id = await subscribe(store, 1, "08:00", "UTC", start)
+    due = utc(2024, 6, 3, 8, 0)
+    # The process began sending at 08:00 and died; it is back after Discord's nonce window.
+    await store.begin_digest_delivery(
+        GUILD,
+        sub_id,
+        "2024-06-03",
+        nonce=digest_nonce(sub_id, date(2024, 6, 3)),
+        due_at=due,
+        now=due,
+    )
+    sender = RecordingSender()
+    scheduler = scheduler_for(store, sender, [start])
+    with caplog.at_level(logging.WARNING, logger="bot.digest"):
+        [result] = await scheduler.run_once(due + timedelta(minutes=10))
+    assert result.outcome == "skipped" and sender.posted == []
+    assert "may have been posted" in caplog.text
+    [tomorrow] = await scheduler.run_once(due + timedelta(days=1))
+    assert tomorrow.outcome == "sent"
+
+
+async def test_the_loop_sleeps_until_the_next_digest_and_wakes_for_new_subscriptions(
+    store: Store,
+) -> None:
+    clock = [utc(2024, 6, 3, 7, 0)]
+    slept: list[float] = []
+    parked = asyncio.Event()
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) >= 3:
+            parked.set()
+            await asyncio.Event().wait()  # stay asleep until woken or cancelled
+        clock[0] += timedelta(seconds=seconds)
+
+    sender = RecordingSender()
+    scheduler = DigestScheduler(store, sender, now=lambda: clock[0], sleep=fake_sleep)
+    await subscribe(store, 1, "07:04", "UTC", clock[0])
+    loop = asyncio.create_task(scheduler.run_forever())
+    try:
+        await asyncio.wait_for(parked.wait(), 5)
+        assert slept[0] == 240  # 07:00 → 07:04
+        assert [d.until for d in sender.posted] == [utc(2024, 6, 3, 7, 4)]
+        assert slept[1] == 300  # nothing due for a day: look again every 5 minutes at most
+        await subscribe(store, 2, "07:20", "UTC", utc(2024, 6, 3, 7, 15))
+        clock[0] = utc(2024, 6, 3, 7, 20)
+        scheduler.wake()
+        for _ in range(100):
+            if len(sender.posted) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert [d.subscription.channel_id for d in sender.posted] == [1, 2]
+    finally:
+        loop.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await loop
 
 
 # --- articles for the end-to-end tests (written for these tests) ------------------------------
@@ -686,3 +749,35 @@ async def test_preview_is_private_and_changes_nothing(digest_bot: DigestBot, nlp
     assert "border patrols" in " ".join(story_titles(message))
     assert digest_posts(double, news) == []
     assert await digest_bot.store.digest_subscriptions(digest_bot.guild_id) == []
+
+
+async def test_cog_runs_the_scheduler_in_the_background_and_stops_it_on_unload(
+    tmp_path: Path,
+    discord_double: DiscordDouble,  # noqa: F811
+    bot_runner: Callable[..., Awaitable[RunningBot]],  # noqa: F811
+) -> None:
+    clock = FakeClock(utc(2024, 6, 3, 7, 59))
+    bot = DiplobriefBot(
+        Settings.from_env({"DIPLOBRIEF_DATABASE": str(tmp_path / "bot.db")}),
+        analyzer=ThreadAnalyzer(None),
+        now=clock.now,
+    )
+    running = await bot_runner(bot)
+    if bot.get_cog("DigestCog") is not None:
+        await bot.remove_cog("DigestCog")
+    news = discord_double.channel("news")
+
+    async def fake_sleep(seconds: float) -> None:
+        if clock.moment >= utc(2024, 6, 3, 8, 0):
+            await asyncio.Event().wait()  # after the digest: sleep until cancelled
+        clock.moment += timedelta(seconds=seconds)
+
+    cog = DigestCog(bot, sleep=fake_sleep)
+    await bot.add_cog(cog)
+    await running.sync_commands()
+    await running.slash("digest subscribe", {"time": "08:00"}, member="olivia_owner", channel=news)
+    [digest] = await running.wait_for_channel_messages(1, channel=news, timeout_s=10)
+    assert digest.content.startswith("Quiet day")
+    [task] = list(cog.tasks._tasks)
+    await bot.remove_cog("DigestCog")
+    assert task.cancelled()
