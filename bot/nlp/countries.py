@@ -126,7 +126,6 @@ _CURATED: dict[str, str] = {
     "Downing Street": "GB",
     "Whitehall": "GB",
     "Kremlin": "RU",
-    "Soviet Union": "RU",
     "Zhongnanhai": "CN",
     "Elysee": "FR",
     "Élysée": "FR",
@@ -169,6 +168,12 @@ _CURATED: dict[str, str] = {
     "Kazakh": "KZ",
     "Afghans": "AF",
     "Ukrainians": "UA",
+    "Turks": "TR",
+    "Poles": "PL",
+    "Swedes": "SE",
+    "Danes": "DK",
+    "Finns": "FI",
+    "Spaniards": "ES",
 }
 
 # Administrations named after U.S. presidents stand for the U.S. government.
@@ -220,6 +225,18 @@ _BLOCKERS = (
     "Horn of Africa",
     "West Indies",
     "Dutch East Indies",
+    # Treaties, clubs and formats named after a capital are not that country.
+    "Paris Agreement",
+    "Paris agreement",
+    "Paris Club",
+    "Paris climate",
+    "Minsk agreements",
+    "Minsk accords",
+    "Minsk Group",
+    "Washington Consensus",
+    "Vienna Convention",
+    "Jersey City",
+    "Jersey Shore",
 )
 
 # A country word directly before one of these names a geographic feature, not the country.

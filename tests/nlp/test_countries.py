@@ -123,6 +123,11 @@ def test_us_administrations_count_as_the_united_states(nlp: Language) -> None:
     assert codes_of(nlp, text) == ["US", "US", "CN"]
 
 
+def test_people_and_treaties_named_like_countries_are_not_countries(nlp: Language) -> None:
+    text = "Chad Smith praised the Paris Agreement, then met envoys from Chad and Jordan."
+    assert codes_of(nlp, text) == ["TD", "JO"]
+
+
 @pytest.mark.parametrize("text", ["", "No countries are named in this sentence at all."])
 def test_text_without_countries_gives_nothing(nlp: Language, text: str) -> None:
     assert countries_of(nlp, text) == ((), ())
