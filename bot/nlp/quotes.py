@@ -187,6 +187,17 @@ class _Discourse:
         person = self.people.person(name)
         return person is not None and (person.gender is None or person.gender == gender)
 
+    def organization_antecedent(self, token_index: int, sentence_index: int) -> str | None:
+        """'it said': the organization last a subject, in this sentence or the one before."""
+        for event_token, event_sentence, name, kind in reversed(self.events):
+            if event_token >= token_index:
+                continue
+            if sentence_index - event_sentence > 1:
+                return None
+            if kind == "org":
+                return name
+        return None
+
     def last_speaker(self, token_index: int, min_sentence: int) -> str | None:
         """The latest speaker before a position, if it spoke at or after min_sentence."""
         for event_token, event_sentence, name, kind in reversed(self.events):
@@ -356,6 +367,9 @@ class _Resolver:
                 head.i, self.sentence_of[head.i], PERSONAL_PRONOUNS[lower]
             )
             return found, found is not None
+        if lower == "it":
+            found = self.discourse.organization_antecedent(head.i, self.sentence_of[head.i])
+            return found, False
         if head.pos_ == "PRON":
             return None, False
         if head.pos_ == "PROPN" and head.text[:1].isupper():
@@ -367,7 +381,6 @@ class _Resolver:
                 words
                 and all(w[:1].isupper() for w in words)
                 and head.tag_ == "NNP"
-                and not head.is_sent_start
                 and not head.lower_.endswith("ing")
             ):
                 # a name the model missed ("Peabody said"): better than no speaker
@@ -399,16 +412,17 @@ def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int
                 and (token.i == 0 or resolver.people.entity_at(token.i - 1) != entity)
             ):
                 discourse.add(token.i, sentence_index, entity[0], "mention")
-            if (
-                token.dep_ in SUBJECT_DEPS
-                and token.head.i not in quoted
-                and _is_main_clause(token.head)
-                and not _is_cue(token.head)
-                and (token.pos_ == "PROPN" or token.lower_ in PERSONAL_PRONOUNS)
-            ):
-                name, is_person = resolver.resolve(token)
-                if name is not None and is_person:
-                    discourse.add(token.i, sentence_index, name, "subject")
+            if token.dep_ in SUBJECT_DEPS and token.head.i not in quoted:
+                if entity is not None and entity[1] == "ORG":
+                    discourse.add(token.i, sentence_index, entity[0], "org")
+                elif (
+                    _is_main_clause(token.head)
+                    and not _is_cue(token.head)
+                    and (token.pos_ == "PROPN" or token.lower_ in PERSONAL_PRONOUNS)
+                ):
+                    name, is_person = resolver.resolve(token)
+                    if name is not None and is_person:
+                        discourse.add(token.i, sentence_index, name, "subject")
             if not _is_cue(token):
                 continue
             subject = _subject_of(token, quoted)
@@ -469,9 +483,11 @@ def _higher_named_cue(cue: Token, attributions: dict[int, Attribution]) -> Attri
     """For nested speech ("Wang told reporters that officials say ..."), the named outer speaker."""
     head = cue.head
     for _ in range(6):
-        found = attributions.get(head.i)
-        if found is not None and found.speaker is not None and found.is_person:
-            return found
+        candidates = [head] + [c for c in head.children if c.dep_ == "parataxis"]
+        for candidate in candidates:
+            found = attributions.get(candidate.i)
+            if found is not None and found.speaker is not None and found.is_person:
+                return found
         if head.head.i == head.i:
             break
         head = head.head
@@ -574,9 +590,10 @@ def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> At
                 subject = _subject_of(head, quoted)
                 if subject is not None and subject.i not in quoted:
                     speaker, is_person = resolver.resolve(subject)
-                    if speaker is not None and is_person:
-                        return Attribution(speaker, head.text, True)
-                    return None
+                    if speaker is not None:
+                        return Attribution(speaker, head.text, is_person)
+                    if subject.pos_ == "PROPN" or subject.lower_ in PERSONAL_PRONOUNS:
+                        return None  # a name we cannot resolve: do not guess higher up
             if head.head.i == head.i:
                 break
             head = head.head
