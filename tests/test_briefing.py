@@ -11,15 +11,20 @@ from spacy.language import Language
 
 from bot.analysis import AnalysisRequest, run_request
 from bot.briefing import (
+    ArticleDigest,
     Briefing,
     Story,
     UnknownCountryError,
+    article_source,
     briefing_json,
     build_briefing,
+    cluster_stories,
     country_relations,
     resolve_country,
+    without_dateline,
 )
 from bot.errors import UserFacingError
+from bot.nlp.models import Country
 from storage.records import StoredArticle
 from storage.store import Store
 from tests.conftest import SEED, shared_path
@@ -340,6 +345,51 @@ async def test_relations_ignore_articles_outside_the_window(store: Store, nlp: L
     )
     relations = await country_relations(store, GUILD, "KP", now=NOW, days=7)
     assert relations.relations == ()
+
+
+def digest(article_id: int, text: str, when: datetime, url: str | None = None) -> ArticleDigest:
+    return ArticleDigest(
+        id=article_id,
+        title=None,
+        url=url,
+        site_name=None,
+        added_at=when,
+        lead=text,
+        text_length=len(text),
+        countries=(Country("JP", "Japan", 2), Country("KR", "South Korea", 2)),
+        names=("Haruto Sato", "Park Min-jun"),
+    )
+
+
+def test_the_same_report_weeks_apart_is_two_stories() -> None:
+    """A story is an event: the same words a month later are news again, not a copy."""
+    digests = [
+        digest(1, SUMMIT_COURIER, NOW - timedelta(days=20)),
+        digest(2, SUMMIT_COURIER + "\nUpdated.", NOW - timedelta(days=20, hours=-2)),
+        digest(3, SUMMIT_COURIER, NOW),
+    ]
+    clusters = cluster_stories(digests)
+    assert sorted(c.members for c in clusters) == [(0, 1), (2,)]
+    assert all(len(c.reports) == 1 for c in clusters)
+
+
+def test_a_dateline_does_not_hide_a_copy() -> None:
+    digests = [
+        digest(1, SUMMIT_COURIER, NOW),
+        digest(2, "TOKYO (Wire) -- " + SUMMIT_COURIER, NOW),
+    ]
+    [cluster] = cluster_stories(digests)
+    assert len(cluster.reports) == 1
+    assert without_dateline("WASHINGTON (AP) -- The talks resumed on Monday in Geneva.") == (
+        "The talks resumed on Monday in Geneva."
+    )
+
+
+def test_file_links_become_paths() -> None:
+    source = article_source(digest(1, SUMMIT_COURIER, NOW, url="file:///data/feeds/summit%201.txt"))
+    assert source.path == "/data/feeds/summit 1.txt"
+    assert source.url is None
+    assert source.title.startswith("Japan and South Korea")
 
 
 # --- on the shared datasets (skipped in a plain clone) ---------------------------------------
