@@ -6,6 +6,7 @@ import pytest
 import trafilatura
 
 from bench.eval.extraction import load_pages, mean_scores, shingle_counts, token_counts
+from bot.errors import NotAnArticleError
 from bot.nlp.extract import extract_html, is_page_furniture
 from tests.conftest import shared_path
 
@@ -113,6 +114,25 @@ def test_split_article_is_recovered_by_the_fallback() -> None:
     assert article.text.splitlines() == list(PARAGRAPHS)
     assert article.title == TITLE
     assert article.site_name == "Polar Wire"
+
+
+def test_fallback_works_on_pages_with_an_xml_declaration() -> None:
+    page = '<?xml version="1.0" encoding="utf-8"?>\n' + SPLIT_PAGE.removeprefix("<!doctype html>")
+    assert extract_html(page).text.splitlines() == list(PARAGRAPHS)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body></body></html>",
+        "<html><body><p>Too short to be an article.</p></body></html>",
+        "<html><body><ul><li><a href='/a'>Home</a></li><li><a href='/b'>World</a></li></ul>"
+        "</body></html>",
+    ],
+)
+def test_pages_without_an_article_are_refused(page: str) -> None:
+    with pytest.raises(NotAnArticleError):
+        extract_html(page)
 
 
 @pytest.mark.parametrize(

@@ -240,10 +240,13 @@ def _block_text(element: lxml.html.HtmlElement, parts: list[str]) -> None:
 
 def _readability_body(html: str, url: str | None) -> tuple[str, float]:
     """readability-lxml's article as paragraphs, and the share of its text inside links."""
-    summary = readability.Document(html, url=url).summary(html_partial=True)
-    if not summary.strip():
+    try:
+        summary = readability.Document(html, url=url).summary(html_partial=True)
+        tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except (ValueError, AssertionError, etree.LxmlError) as err:
+        # Unparseable is a ValueError; lxml asserts on a fragment without exactly one body.
+        log.debug("readability gave up on %s: %s", url or "a page", err)
         return "", 1.0
-    tree = lxml.html.fragment_fromstring(summary, create_parent="div")
     parts: list[str] = []
     _block_text(tree, parts)
     text = "".join(parts)
@@ -267,9 +270,13 @@ def _bare_extraction(html: str, url: str | None, *, precise: bool) -> Document |
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
+    """The page as an lxml tree, or None when lxml finds no document in it."""
     try:
-        return lxml.html.fromstring(html)
-    except (etree.ParserError, ValueError):
+        try:
+            return lxml.html.fromstring(html)
+        except ValueError:  # a str with an XML encoding declaration: lxml wants bytes
+            return lxml.html.fromstring(html.encode("utf-8"))
+    except (etree.LxmlError, ValueError):
         return None
 
 
