@@ -65,6 +65,7 @@ REPORTS_SUMMARISED = 12  # distinct reports (newest first) whose sentences a sum
 POSITION_WEIGHT = 0.2  # DUC 2006 dev: 0.1-0.2 with MMR 0.4-0.5 scored best (bench/eval)
 POSITION_DECAY = 0.25
 MMR_LAMBDA = 0.5
+LEAD_SENTENCES = 2  # a summary opens with one of a report's first sentences
 REDUNDANT_SIMILARITY = 0.5
 LEXRANK_DAMPING = 0.15
 
@@ -613,6 +614,7 @@ def summarize_story(
     centrality = _scaled(_lexrank(similarity))
     position = np.array([math.exp(-POSITION_DECAY * c.position) for c in candidates])
     relevance = (1 - position_weight) * centrality + position_weight * position
+    leads = np.array([c.position < LEAD_SENTENCES for c in candidates])
     chosen: list[int] = []
     total_words = 0
     available = np.ones(len(candidates), dtype=bool)
@@ -628,14 +630,16 @@ def summarize_story(
                 break
             marginal = mmr_lambda * relevance - (1 - mmr_lambda) * redundancy
         else:
-            marginal = relevance.copy()
+            # The opener is a lead sentence: news leads are written to stand alone.
+            marginal = np.where(leads, relevance, relevance - 1.0) if leads.any() else relevance
+        marginal = marginal.copy()
         marginal[~available] = -np.inf
         best = int(np.argmax(marginal))
         chosen.append(best)
         available[best] = False
         total_words += candidates[best].words
-    # Reports oldest first, each in its own order: the story reads as it unfolded.
-    chosen.sort(key=lambda i: (candidates[i].report, candidates[i].position))
+    # Most important first: without coreference, chronological order across outlets reads no
+    # better, and a short briefing should open with the sentence that best tells the story.
     return tuple(candidates[i].text for i in chosen)
 
 
@@ -709,7 +713,7 @@ def _story_quote(items: Sequence[LoadedArticle], people: Sequence[str]) -> Story
     _, quote, article_id = best
     assert quote.speaker is not None
     speaker = next((p for p in people if _same_person(quote.speaker, p)), quote.speaker)
-    return StoryQuote(quote.text.strip(), speaker, quote.title, article_id)
+    return StoryQuote(quote.text.strip().rstrip(",;:").rstrip(), speaker, quote.title, article_id)
 
 
 def _same_person(speaker: str, person: str) -> bool:
