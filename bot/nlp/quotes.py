@@ -94,15 +94,18 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
 def _mark_kind(text: str, pos: int, start: int, end: int) -> str:
     """'open', 'close' or 'either' for the mark at pos, judged by its neighbours."""
     mark = text[pos]
-    if mark in OPENING_MARKS:
-        return "open"
-    if mark in CLOSING_MARKS:
-        return "close"
     before = text[pos - 1] if pos > start else " "
     after = text[pos + 1] if pos + 1 < end else " "
-    if before.isspace() or before in "([{—–-/:":
+    opens_word = (before.isspace() or before in "([{—–-/:") and not after.isspace()
+    closes_word = not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-'’")
+    if mark in OPENING_MARKS:
+        # 'percent.“' at a paragraph's end is a typo for a closing mark
+        return "close" if closes_word and not opens_word else "open"
+    if mark in CLOSING_MARKS:
+        return "open" if opens_word and not closes_word else "close"
+    if opens_word:
         return "open"
-    if after.isspace() or after in ".,;:!?)]}—–-'’":
+    if closes_word:
         return "close"
     return "either"
 
@@ -639,6 +642,14 @@ def _looks_like_a_name(quoted: str) -> bool:
     )
 
 
+def _names_a_work(quoted: str, quote: Span) -> bool:
+    """A title-case phrase used as the object of a preposition or a modifier: a title."""
+    if not _looks_like_a_name(quoted):
+        return False
+    root = quote.root
+    return root.dep_ in {"pobj", "compound", "nmod", "npadvmod", "poss"}
+
+
 def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
     """(start, end) character offsets of every line."""
     bounds = []
@@ -707,6 +718,8 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
             continue
         paragraph_start, paragraph_end = paragraphs[span.paragraph]
         partial = _is_partial(text, span, paragraph_start)
+        if _names_a_work(text[span.start : span.end], token_span):
+            continue  # 'said on “Face the Nation,”': a show's title, not speech
         speaker = _dash_signature(doc, text, span, paragraph_end, resolver)
         cue: str | None = "signed" if speaker else None
         if speaker is None:
