@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import loop_lag, pipeline
+from bench import briefing, digest, loop_lag, pipeline
 
 
 def main() -> None:
@@ -10,6 +10,10 @@ def main() -> None:
     pipeline.main([])
     print("\n== event-loop lag while 20 articles are summarized at once")
     loop_lag.main([])
+    print("\n== a briefing over 10,000 stored articles (30-day window)")
+    briefing.main([])
+    print("\n== 5,000 digests due in the same minute against Discord's rate limits")
+    digest.main([])
 
 
 if __name__ == "__main__":

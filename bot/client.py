@@ -29,6 +29,7 @@ COGS = (
     "commands.articles",
     "commands.quotes",
     "commands.brief",
+    "commands.digest",
     "commands.search",
     "commands.autosummary",
     "commands.help",

@@ -73,7 +73,18 @@ async def summarize(running: RunningBot, url: str, **options: Any) -> Interactio
 
 async def test_sync_payload_lists_every_command(diplobrief: RunningBot) -> None:
     synced = {c["name"]: c for c in diplobrief.double.global_commands}
-    assert {"summarize", "quotes", "search", "article", "autosummary", "help"} <= set(synced)
+    assert {
+        "summarize",
+        "quotes",
+        "search",
+        "article",
+        "autosummary",
+        "help",
+        "brief",
+        "relations",
+        "digest",
+    } <= set(synced)
+    assert synced["digest"]["default_member_permissions"] == str(p.MANAGE_CHANNELS)
     assert "Summarize article" in synced
     assert synced["Summarize article"]["type"] == 3
     summarize_options = {o["name"]: o for o in synced["summarize"]["options"]}
