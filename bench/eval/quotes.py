@@ -270,18 +270,24 @@ def _run(system: System, doc: Doc) -> tuple[list[PredictedQuote], bool, float]:
 
 
 def evaluate_polnear(
-    nlp: Language, split: str = "dev", limit: int | None = None, *, errors: list[str] | None = None
+    nlp: Language,
+    split: str = "dev",
+    limit: int | None = None,
+    *,
+    errors: list[str] | None = None,
+    systems: dict[str, System] | None = None,
 ) -> dict[str, QuoteScores]:
     """Every system's scores summed over a PolNeAR split; the bare parse time under 'spacy'."""
+    systems = systems or SYSTEMS
     articles = load_polnear(split, limit)
-    totals = {name: QuoteScores() for name in SYSTEMS}
+    totals = {name: QuoteScores() for name in systems}
     parse_seconds = 0.0
     for article in articles:
         began = time.perf_counter()
         doc = nlp(article.text)
         parse_seconds += time.perf_counter() - began
         gold = polnear_gold(article)
-        for name, system in SYSTEMS.items():
+        for name, system in systems.items():
             found, crashed, seconds = _run(system, doc)
             score = score_quotes(found, gold)
             totals[name] += QuoteScores(
@@ -424,12 +430,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--errors", action="store_true", help="print our errors (local only)")
+    parser.add_argument("--ours-only", action="store_true", help="skip textacy (faster)")
     args = parser.parse_args(argv)
     nlp = load_nlp()
     errors: list[str] | None = [] if args.errors else None
     try:
         results = [("seed", evaluate_seed(nlp))]
-        polnear = evaluate_polnear(nlp, args.split, args.limit, errors=errors)
+        systems = {"diplobrief": ours} if args.ours_only else SYSTEMS
+        polnear = evaluate_polnear(nlp, args.split, args.limit, errors=errors, systems=systems)
     except MissingDataError as missing:
         print(f"bench.eval.quotes: {missing}", file=sys.stderr)
         return 2
