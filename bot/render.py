@@ -183,7 +183,7 @@ def search_embed(
         return embed
     for hit in page.hits[:MAX_FIELDS]:
         name = clip(f"#{hit.article_id} {hit.title or '(untitled)'}", FIELD_NAME_LIMIT)
-        value = hit.snippet or "…"
+        value = " ".join(hit.snippet.split()) if hit.snippet else "…"
         if hit.url:
             value += f"\n{hit.url}"
         embed.add_field(name=name, value=clip(value, FIELD_VALUE_LIMIT), inline=False)

@@ -101,7 +101,7 @@ def search_results(page: SearchPage, query: str) -> str:
     for hit in page.hits:
         out.append(f"  #{hit.article_id} {hit.title or '(untitled)'}")
         if hit.snippet:
-            out.append(f"      {hit.snippet}")
+            out.append(f"      {' '.join(hit.snippet.split())}")
     return "\n".join(out)
 
 
@@ -169,8 +169,10 @@ def briefing_text(briefing: Briefing) -> str:
     """The console's briefing: each story with its summary, actors, a quote and sources."""
     if not briefing.stories:
         return f"No stories: nothing stored between {briefing.since:%Y-%m-%d %H:%M} and now."
+    count = len(briefing.stories)
     out = [
-        f"Briefing: {len(briefing.stories)} stories from {briefing.articles_considered} article(s)"
+        f"Briefing: {count} stor{'y' if count == 1 else 'ies'} from "
+        f"{briefing.articles_considered} article(s)"
     ]
     for index, story in enumerate(briefing.stories, start=1):
         out.append("")
