@@ -135,6 +135,26 @@ def test_odd_number_of_quote_marks_does_not_crash_and_keeps_the_closed_quotes(
         assert text[quote.start : quote.end] == quote.text
 
 
+def test_misplaced_curly_marks_are_read_by_position(nlp: Language) -> None:
+    text = (
+        "Mayor Susan Clarke spoke to reporters after the vote.\n"
+        "”We have waited long enough for this bridge,” Clarke said.\n"
+        "“The money is there, and the work starts in May.“\n"
+    )
+    quotes = quotes_of(nlp, text)
+    assert quote_starting(quotes, "We have waited").speaker == "Susan Clarke"
+    assert quote_starting(quotes, "The money is there").text.endswith("in May.")
+
+
+def test_it_said_resolves_to_the_organization_just_named(nlp: Language) -> None:
+    text = (
+        "The World Bank cut its growth forecast for the region on Tuesday, and it said the "
+        "outlook was “clouded by trade disputes.”\n"
+    )
+    (quote,) = quotes_of(nlp, text)
+    assert quote.speaker == "World Bank"
+
+
 def test_any_text_never_raises(nlp: Language) -> None:
     rng = random.Random(20240601)
     pieces = ["“", "”", '"', "\n", " he said", " Mr. Kerry", " said", ".", ",", " word", " —", "'"]
