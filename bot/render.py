@@ -10,7 +10,7 @@ import discord
 from bot.briefing import Briefing, Relations, Story
 from bot.nlp.models import Analysis
 from bot.text_render import display_title, flag, notable_quote, people
-from storage.records import SearchPage, StoredArticle, StoredQuote
+from storage.records import SearchHit, SearchPage, StoredArticle, StoredQuote
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -173,6 +173,17 @@ def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discor
     return fit_embed(embed)
 
 
+def snippet_markdown(hit: SearchHit) -> str:
+    """The hit's snippet with article text escaped and the matched words in bold."""
+    parts = [
+        f"**{discord.utils.escape_markdown(text)}**"
+        if matched
+        else discord.utils.escape_markdown(text)
+        for text, matched in hit.snippet_parts
+    ]
+    return " ".join("".join(parts).split())
+
+
 def search_embed(
     page: SearchPage, query: str, *, page_number: int, page_size: int
 ) -> discord.Embed:
@@ -183,7 +194,7 @@ def search_embed(
         return embed
     for hit in page.hits[:MAX_FIELDS]:
         name = clip(f"#{hit.article_id} {hit.title or '(untitled)'}", FIELD_NAME_LIMIT)
-        value = " ".join(hit.snippet.split()) if hit.snippet else "…"
+        value = snippet_markdown(hit) or "…"
         if hit.url:
             value += f"\n{hit.url}"
         embed.add_field(name=name, value=clip(value, FIELD_VALUE_LIMIT), inline=False)

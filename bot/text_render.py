@@ -100,8 +100,9 @@ def search_results(page: SearchPage, query: str) -> str:
     out = [f"{page.total} article(s) match {query!r}:"]
     for hit in page.hits:
         out.append(f"  #{hit.article_id} {hit.title or '(untitled)'}")
-        if hit.snippet:
-            out.append(f"      {' '.join(hit.snippet.split())}")
+        snippet = "".join(text for text, _ in hit.snippet_parts)
+        if snippet:
+            out.append(f"      {' '.join(snippet.split())}")
     return "\n".join(out)
 
 
