@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import text_render
-from bot.analysis import AnalysisRequest, ThreadAnalyzer
+from bot.analysis import AnalysisRequest, ThreadAnalyzer, quiet_extraction_libraries
 from bot.briefing import briefing_json, build_briefing, country_relations, relations_json
 from bot.config import Settings, load_environment
 from bot.console import HELP, Console, read_article_file
@@ -261,9 +261,7 @@ def configure_logging(level: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Library chatter stays out of the CLI's one-line errors unless debugging.
-    for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
-        logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
+    quiet_extraction_libraries(level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

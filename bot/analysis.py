@@ -60,10 +60,21 @@ class Analyzer(Protocol):
 
 
 _worker_nlp: Language | None = None
+EXTRACTION_LOGGERS = ("trafilatura", "htmldate", "courlan", "charset_normalizer", "readability")
 
 
-def _init_worker(model_name: str | None) -> None:
+def quiet_extraction_libraries(level: int) -> None:
+    """Extraction libraries log every page they give up on; we report that ourselves."""
+    for name in EXTRACTION_LOGGERS:
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else logging.CRITICAL)
+
+
+def _init_worker(model_name: str | None, log_level: int) -> None:
     global _worker_nlp
+    logging.basicConfig(
+        level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s"
+    )
+    quiet_extraction_libraries(log_level)
     _worker_nlp = load_nlp(model_name)
 
 
@@ -84,7 +95,7 @@ class ProcessPoolAnalyzer:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(model_name,),
+            initargs=(model_name, logging.getLogger().getEffectiveLevel()),
         )
         self._workers = workers
 
