@@ -49,7 +49,8 @@ ROLE_NOUNS = frozenset(
     " spokesman spokeswoman spokesperson director chief leader speaker judge justice general"
     " commissioner representative congressman congresswoman sheriff prosecutor officer"
     " chancellor premier pope nominee candidate assemblyman assemblywoman"
-    " councilman councilwoman delegate lawmaker".split()
+    " councilman councilwoman delegate lawmaker billionaire businessman businesswoman mogul"
+    " envoy diplomat attorney strategist manager".split()
 )
 # A person's name followed by these words names a government or campaign.
 GOVERNMENT_WORDS = frozenset({"administration", "government", "campaign", "cabinet"})
@@ -182,16 +183,25 @@ class EntityIndex:
         ]
         if not content:
             return None
-        head = _expand_title_word(content[-1])
+        head_word = content[content.index("of") - 1] if "of" in content[1:] else content[-1]
+        head = _expand_title_word(head_word)
         wanted = {_expand_title_word(w) for w in content}
-        matches = []
+        exact: list[Person] = []
+        by_head: list[Person] = []
         for person in self.people:
             for title in person.titles:
                 title_words = {_expand_title_word(w.lower()) for w in title.split()}
-                if head in title_words and wanted <= title_words:
-                    matches.append(person)
+                if head in title_words:
+                    by_head.append(person)
+                    if wanted <= title_words:
+                        exact.append(person)
                     break
-        return _closest_person(matches, at_token)
+        if exact:
+            return _closest_person(exact, at_token)
+        # "the Vermont senator" when the article called only one person "Sen.": the senator
+        if len(by_head) == 1 and head in ROLE_NOUNS:
+            return by_head[0].name
+        return None
 
 
 def _expand_title_word(word: str) -> str:

@@ -348,10 +348,17 @@ class _Resolver:
         head = _outside_parentheses(subject)
         # "a spokesman, John Doe," / "spokeswoman Jane Roe": the name beside the role noun
         if head.pos_ == "NOUN":
-            for child in head.children:
-                if child.dep_ in {"appos", "compound"} and self.people.entity_at(child.i):
-                    head = child
-                    break
+            # the name after the role ("manager Jeff Weaver"), never the one before it
+            # ("Sanders campaign manager")
+            named = [
+                child
+                for child in head.children
+                if child.dep_ in {"appos", "compound"}
+                and (entity := self.people.entity_at(child.i)) is not None
+                and (child.i > head.i or entity[1] == "ORG")  # "IMF economists said"
+            ]
+            if named:
+                head = max(named, key=lambda child: child.i)
         entity = self.people.entity_at(head.i)
         if entity is not None:
             name, label = entity
