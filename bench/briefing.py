@@ -33,6 +33,7 @@ WINDOW_DAYS = 30
 TARGET_SECONDS = 1.0
 MAX_NAMES = 12  # people and organisations per article the digest carries
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
+DATELINES = ("LONDON (Wire)", "WASHINGTON (AP)", "GENEVA (Reuters)", "BEIJING (AFP)")
 OUTLETS = ("wire.example", "courier.example", "herald.example", "gazette.example", "post.example")
 
 
@@ -53,24 +54,43 @@ def real_articles(bbc: int = 120, duc_per_cluster: int = 4) -> list[ExtractedArt
 def wire_copy(
     article: ExtractedArticle, analysis: Analysis, copy: int, rng: random.Random
 ) -> tuple[ExtractedArticle, Analysis]:
-    """The article as another outlet ran it: cut after a sentence, with its own credit line."""
-    spans = analysis.sentence_spans
-    keep = len(spans)
-    if copy and len(spans) > 4:
-        keep = rng.randint(max(3, int(len(spans) * 0.6)), len(spans))
-    cut = spans[keep - 1][1] if spans else len(article.text)
-    credit = f"\nReporting by desk {copy} for {OUTLETS[copy % len(OUTLETS)]}."
-    mentions = tuple(m for m in analysis.country_mentions if m.sentence < keep)
+    """The article as another outlet ran it: cut after a sentence, with its own credit line.
+
+    Every third copy also gets a dateline, and every third other one loses its first
+    paragraph, so copies do not all share their opening words.
+    """
+    text, spans = article.text, analysis.sentence_spans
+    if not copy or len(spans) < 5:
+        return replace(article, url=f"https://{OUTLETS[0]}/story/0"), analysis
+    last = rng.randint(max(3, int(len(spans) * 0.6)), len(spans))  # sentences kept: [first, last)
+    first = 0
+    if copy % 3 == 2 and "\n" in text[: spans[last - 1][0]]:
+        newline = text.index("\n")
+        first = next(i for i, (start, _) in enumerate(spans) if start > newline)
+    begin, end = spans[first][0], spans[last - 1][1]
+    prefix = f"{DATELINES[copy % len(DATELINES)]} -- " if copy % 3 == 1 else ""
+    shift = len(prefix) - begin
+    outlet = OUTLETS[copy % len(OUTLETS)]
+    new_spans = [(start + shift, stop + shift) for start, stop in spans[first:last]]
+    new_spans[0] = (0, new_spans[0][1])
+    mentions = tuple(
+        replace(m, start=m.start + shift, end=m.end + shift, sentence=m.sentence - first)
+        for m in analysis.country_mentions
+        if first <= m.sentence < last
+    )
     copied = replace(
         analysis,
-        sentence_spans=spans[:keep],
+        sentence_spans=tuple(new_spans),
         country_mentions=mentions,
         countries=count_countries(mentions),
-        quotes=tuple(q for q in analysis.quotes if q.end <= cut),
+        quotes=tuple(
+            replace(q, start=q.start + shift, end=q.end + shift)
+            for q in analysis.quotes
+            if q.start >= begin and q.end <= end
+        ),
     )
-    outlet = OUTLETS[copy % len(OUTLETS)]
-    text = article.text[:cut] + (credit if copy else "")
-    return replace(article, text=text, url=f"https://{outlet}/story/{copy}"), copied
+    new_text = prefix + text[begin:end] + f"\nReporting by desk {copy} for {outlet}."
+    return replace(article, text=new_text, url=f"https://{outlet}/story/{copy}"), copied
 
 
 async def build_database(path: Path, articles: int, seed: int = 7) -> None:

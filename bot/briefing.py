@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import itertools
 import logging
 import math
@@ -50,7 +49,9 @@ LINK_SIMILARITY = 0.3
 DUPLICATE_SIMILARITY = 0.8  # above this two articles are copies of one report (wire copies)
 STORY_GAP = timedelta(days=3)
 LEAD_CHARS = 1200  # the lead says what the event is; the rest adds noise and time
-SIGNATURE_WORDS = 40  # copies whose opening words agree are one report before any similarity
+COPY_PARAGRAPHS = 6  # paragraphs of the lead compared verbatim to find copies
+COPY_CHARS = 200  # characters of a paragraph compared
+COPY_PARAGRAPH_WORDS = 12  # shorter paragraphs (datelines, captions) are too common to compare
 TERMS_PER_ARTICLE = 80  # strongest terms kept per article for the similarity product
 ENTITY_WEIGHT = 2  # an actor (country, person, organisation) counts as this many words
 # In a large window, words in many articles ("minister", "said") name topics, not events.
@@ -445,21 +446,44 @@ def _actor_matrix(digests: Sequence[ArticleDigest]) -> sparse.csr_matrix:
     )
 
 
-def _signature(digest: ArticleDigest) -> str:
-    """The opening words without a dateline: equal for copies of one report under any URL."""
-    opening = without_dateline(digest.lead[:600].lstrip())
-    words = opening.lower().split()[:SIGNATURE_WORDS]
-    return hashlib.blake2b(" ".join(words).encode(), digest_size=12).hexdigest()
+def _copy_keys(digest: ArticleDigest) -> list[tuple[str, ...]]:
+    """Keys that copies of one report share: the opening words, or two paragraphs in a row.
+
+    The opening (without a dateline) catches the same text under another URL or with a cut
+    ending; consecutive paragraphs catch a copy whose first paragraph was rewritten or dropped.
+    One shared paragraph alone could be common background, so it is not enough.
+    """
+    opening = without_dateline(digest.lead[:COPY_CHARS].lstrip())
+    keys: list[tuple[str, ...]] = []
+    if opening.count(" ") >= COPY_PARAGRAPH_WORDS:
+        keys.append(("opening", opening[:COPY_CHARS].lower()))
+    paragraphs = [
+        without_dateline(line.strip())[:COPY_CHARS].lower()
+        for line in digest.lead.split("\n", COPY_PARAGRAPHS)[:COPY_PARAGRAPHS]
+        if line.count(" ") >= COPY_PARAGRAPH_WORDS
+    ]
+    keys += itertools.pairwise(paragraphs)
+    return keys
 
 
 def _copy_groups(digests: Sequence[ArticleDigest]) -> list[list[int]]:
-    """Articles with one signature, split where more than STORY_GAP separates them."""
-    by_signature: dict[str, list[int]] = defaultdict(list)
+    """Articles sharing a copy key, split where more than STORY_GAP separates them."""
+    first_with_key: dict[tuple[str, ...], int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
     for index, digest in enumerate(digests):
-        by_signature[_signature(digest)].append(index)
+        for key in _copy_keys(digest):
+            other = first_with_key.setdefault(key, index)
+            if other != index:
+                rows.append(other)
+                columns.append(index)
+    component = _components(len(digests), np.asarray(rows, int), np.asarray(columns, int))
+    by_component: dict[int, list[int]] = defaultdict(list)
+    for index, label in enumerate(component):
+        by_component[int(label)].append(index)
     groups = []
-    for indices in by_signature.values():
-        indices.sort(key=lambda i: digests[i].added_at)
+    for indices in by_component.values():
+        indices.sort(key=lambda i: (digests[i].added_at, i))
         current = [indices[0]]
         for index in indices[1:]:
             if digests[index].added_at - digests[current[-1]].added_at > STORY_GAP:
