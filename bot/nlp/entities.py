@@ -122,6 +122,11 @@ ORGANIZATION_ALIASES: dict[str, tuple[str, ...]] = {
     "State Department": ("State Department",),
     "Pentagon": ("Pentagon",),
     "White House": ("White House",),
+    "Justice Department": ("Justice Department",),
+    "FBI": ("FBI", "F.B.I.", "Federal Bureau of Investigation"),
+    "CIA": ("CIA", "C.I.A.", "Central Intelligence Agency"),
+    "Twitter": ("Twitter",),
+    "Facebook": ("Facebook",),
 }
 
 
