@@ -456,3 +456,24 @@ async def test_bbc_politics_briefing_is_complete(store: Store, nlp: Language) ->
     for story in briefing.stories:
         assert story.summary and story.sources
         assert all(len(sentence.split()) >= 6 for sentence in story.summary)
+
+
+@pytest.mark.shared
+def test_duc_story_summaries_beat_first_sentences(nlp: Language) -> None:
+    """Quality floor: the cross-source summary covers the human summaries better than leads."""
+    shared_path("data", "human-refs", "duc2006-dev.jsonl")
+    pytest.importorskip("rouge_score", reason="rouge-score is in the eval extras")
+    from bench.eval import briefing as duc
+
+    scorer = duc.rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    ours, leads = [], []
+    for cluster in duc.load_clusters(limit=3):
+        reports, docs = duc.analysed_reports(nlp, cluster)
+        for system, scores in ((duc.briefing_summary, ours), (duc.first_sentences, leads)):
+            summary = duc.truncate_words(system(reports, docs))
+            scores.append(
+                sum(scorer.score(ref, summary)["rouge1"].fmeasure for ref in cluster.references)
+                / len(cluster.references)
+            )
+    assert sum(ours) / 3 >= 0.34
+    assert sum(ours) / 3 >= sum(leads) / 3 + 0.02
