@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sqlite3
 import statistics
@@ -260,8 +261,9 @@ async def time_briefing(path: Path, runs: int) -> None:
         )
     finally:
         await store.close()
+    load = os.getloadavg()[0]
     print(
-        f"briefing: {count} stored articles, {WINDOW_DAYS}-day window, "
+        f"briefing: {count} stored articles, {WINDOW_DAYS}-day window, load average {load:.1f}, "
         f"{result.stories_found} stories, median of {runs} (target < {TARGET_SECONDS:.1f} s)"
     )
     print(

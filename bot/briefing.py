@@ -73,9 +73,7 @@ LEXRANK_DAMPING = 0.15
 MAX_PEOPLE = 5
 MAX_COUNTRIES = 6
 MIN_QUOTE_WORDS = 6
-MAX_TOPIC_MATCHES = 100_000
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
 _DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'/-]{1,40}(\([\w .]+\))?\s*(--|—|–|-|_)\s+")
 _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 _NOT_PROSE = re.compile(
@@ -256,12 +254,6 @@ def _stop_words() -> frozenset[str]:
 @functools.cache
 def _stem_function() -> Callable[[str], str]:
     return functools.lru_cache(maxsize=200_000)(Stemmer("english"))
-
-
-def _terms(text: str) -> list[str]:
-    """Lower-cased content words (stop words out), unstemmed."""
-    stop_words = _stop_words()
-    return [w for w in _WORD.findall(text.lower()) if w not in stop_words]
 
 
 def _source_site(digest: ArticleDigest) -> str | None:
@@ -969,9 +961,11 @@ class StoreSource:
 
     async def matching(self, guild_id: int | None, topic: str, ids: Sequence[int]) -> set[int]:
         patterns = topic_patterns(topic)
-        return {
-            i for i in ids if i in self._loaded and matches_topic(self._loaded[i].article, patterns)
-        }
+        articles = [self._loaded[i].article for i in ids if i in self._loaded]
+        # A month of full texts takes a while to scan: off the event loop.
+        return await asyncio.to_thread(
+            lambda: {a.id for a in articles if matches_topic(a, patterns)}
+        )
 
     async def articles(self, guild_id: int | None, ids: Sequence[int]) -> dict[int, LoadedArticle]:
         missing = [i for i in ids if i not in self._loaded]
