@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.nlp.entities import HONORIFICS, EntityIndex, person_words_of
+from bot.nlp.entities import HONORIFICS, ROLE_NOUNS, EntityIndex, person_words_of
 from bot.nlp.models import Quote
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,14 @@ REPORTING_NOUNS = frozenset(
     warning message tweet letter missive argument accusation description insistence testimony
     speech response reply announcement declaration vow suggestion contention complaint
     criticism admission quote question answer view call plea appeal interview
+    """.split()
+)
+# Appositive roles that introduce a source ("Henry Crespo, president of the caucus,").
+SPEAKER_ROLES = ROLE_NOUNS | frozenset(
+    """
+    professor analyst economist expert researcher fellow executive founder head owner author
+    pollster consultant activist organizer official advocate adviser advisor aide scientist
+    historian lawyer strategist spokesperson
     """.split()
 )
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -302,6 +310,16 @@ def _subject_of(cue: Token, quoted: set[int]) -> Token | None:
         ):
             current = current.head
             continue
+        if (
+            current.dep_ == "acl"
+            and current.head.pos_ == "NOUN"
+            and current.head.dep_ in {"dobj", "pobj"}
+            and current.head.head.pos_ in {"VERB", "AUX", "ADP"}
+        ):
+            # "Trump issued a statement saying ...": the one who issued it
+            noun_head = current.head.head
+            current = noun_head.head if noun_head.pos_ == "ADP" else noun_head
+            continue
         return None
     return None
 
@@ -391,6 +409,7 @@ class _Resolver:
                 words
                 and all(w[:1].isupper() for w in words)
                 and head.tag_ == "NNP"
+                and head.ent_type_ not in {"DATE", "TIME", "MONEY", "PERCENT", "ORDINAL"}
                 and not head.lower_.endswith("ing")
             ):
                 # a name the model missed ("Peabody said"): better than no speaker
@@ -422,6 +441,16 @@ def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int
                 and (token.i == 0 or resolver.people.entity_at(token.i - 1) != entity)
             ):
                 discourse.add(token.i, sentence_index, entity[0], "mention")
+            if (
+                entity is not None
+                and entity[1] == "PERSON"
+                and any(
+                    child.dep_ == "appos" and child.lemma_.lower() in SPEAKER_ROLES
+                    for child in token.children
+                )
+            ):
+                # "Henry Crespo, president of the caucus": a speaker being introduced
+                discourse.add(token.i, sentence_index, entity[0], "subject")
             if token.dep_ in SUBJECT_DEPS and token.head.i not in quoted:
                 if entity is not None and entity[1] == "ORG":
                     discourse.add(token.i, sentence_index, entity[0], "org")
@@ -512,6 +541,9 @@ def _attribute_quote(
     resolver: _Resolver,
 ) -> Attribution | None:
     """The attribution of a quote: governing cue first, then the nearest cue with a subject."""
+    adjacent = _speaker_after_quote(doc, quote, quoted, resolver)
+    if adjacent is not None and adjacent.is_person and adjacent.speaker is not None:
+        return adjacent  # '“...,” Trump, the GOP frontrunner, said': the name right after wins
     cue = _governing_cue(quote, quoted)
     governed: Attribution | None = None
     if cue is not None and cue.i in attributions:
@@ -521,7 +553,6 @@ def _attribute_quote(
         higher = _higher_named_cue(cue, attributions)
         if higher is not None:
             return higher
-    adjacent = _speaker_after_quote(doc, quote, quoted, resolver)
     if adjacent is not None:
         return adjacent
     if governed is not None:
@@ -540,6 +571,8 @@ def _speaker_after_quote(
     doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver
 ) -> Attribution | None:
     """'“...,” Tulsa police Chief Chuck Jordan said' read off the surface when the parse fails."""
+    if doc.text[quote.end_char - 1 : quote.end_char] == ".":
+        return None  # the quote ended its sentence: what follows is a new one
     index = quote.end
     while index < len(doc) and (
         doc[index].is_quote or doc[index].text in {",", ":"} or doc[index].is_space
@@ -596,7 +629,12 @@ def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> At
         if quote.start <= head.i < quote.end or head.i == token.i:
             continue
         for _ in range(6):
-            if head.i not in quoted and head.pos_ in {"VERB", "AUX"}:
+            if (
+                head.i not in quoted
+                and head.pos_ in {"VERB", "AUX"}
+                # "saying that Scalia was “...”": the sayer speaks, not Scalia
+                and not (head.dep_ == "ccomp" and _is_cue(head.head))
+            ):
                 subject = _subject_of(head, quoted)
                 if subject is not None and subject.i not in quoted:
                     speaker, is_person = resolver.resolve(subject)
