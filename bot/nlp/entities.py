@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -164,12 +165,13 @@ class EntityIndex:
         """Canonical name and label of the entity mention covering a token, if any."""
         return self.token_entities.get(token_index)
 
+    @cached_property
+    def _people_by_name(self) -> dict[str, Person]:
+        return {person.name: person for person in self.people}
+
     def person(self, name: str) -> Person | None:
         """The person table row for a canonical name."""
-        for person in self.people:
-            if person.name == name:
-                return person
-        return None
+        return self._people_by_name.get(name)
 
     def resolve_name(self, words: Sequence[str], at_token: int) -> str | None:
         """Canonical person for a name written as words (honorifics ignored), near a position."""

@@ -1,14 +1,18 @@
 """Direct quotations and who said them, resolved to the full names the article gives.
 
 Finding quoted text is easy; attributing it is the product. Quote marks are paired per
-paragraph (never crashing on an odd count). Each quote is attributed by, in order: a dash
-signature ("...” — Jane Roe), a reporting verb or noun that governs it in the parse (its
-subject or possessor, "X, who told ...", "according to X"), a reporting verb in the same or an
-adjacent sentence, or — for a cue-less quoted sentence — the previous speaker of its paragraph
+paragraph by position (an odd count or a misplaced curly mark never crashes). Each quote is
+attributed by, in order: a dash signature ("...” — Jane Roe); a name right after a mid-sentence
+closing mark followed by a reporting verb ("...,” Tulsa police Chief Chuck Jordan said); a
+reporting verb or noun that governs the quote in the parse (its subject or possessor, "X, who
+told ...", "according to X", an inserted "X said,"); a reporting verb in the same or the next
+sentence; for a partial quote, the named subject of the verb that governs it ("Trump called the
+deal “a disaster”"); and for a cue-less quoted sentence, the previous speaker of its paragraph
 or of the paragraph before. Speakers are resolved through the article's person table:
 "Mr. Wang" -> Wang Yi, "he" -> the latest speaker or main-clause subject of that gender,
-"the secretary of state" -> John F. Kerry by the title the article gave him. A wrong speaker is
-worse than none: anything unresolved stays None.
+"the secretary of state" -> John F. Kerry by the title the article gave him, "it" -> the
+organization just named. A wrong speaker is worse than none: anything unresolved stays None,
+and so do vague groups ("officials said").
 """
 
 from __future__ import annotations
@@ -540,7 +544,7 @@ def _attribute_quote(
     attributions: dict[int, Attribution],
     resolver: _Resolver,
 ) -> Attribution | None:
-    """The attribution of a quote: governing cue first, then the nearest cue with a subject."""
+    """The attribution of a quote: the name after it, its governing cue, the nearest cue."""
     adjacent = _speaker_after_quote(doc, quote, quoted, resolver)
     if adjacent is not None and adjacent.is_person and adjacent.speaker is not None:
         return adjacent  # '“...,” Trump, the GOP frontrunner, said': the name right after wins
