@@ -10,8 +10,9 @@ Scoring (the same scorer for every system):
 - precision = predicted quotes matching some gold / predicted; recall = gold matched / gold.
 - speaker, on matched gold quotes whose source names someone (the source span, or its
   `speaker_coref` when the source is a pronoun): right when the predicted speaker shares a name
-  word with the gold (titles and honorifics aside); a null counts wrong. On the seed the speaker
-  must equal the canonical full name exactly.
+  word with the gold (titles, honorifics and US state names aside: "the Vermont senator" names
+  no one); a null counts wrong. On the seed the speaker must equal the canonical full name
+  exactly.
 """
 
 from __future__ import annotations
@@ -52,6 +53,18 @@ NOT_NAME_WORDS = frozenset(
     presidential campaign manager press adviser advisor aide official officials prime foreign
     u s us american americans of and in on for to at by with from his her their its this that
     he she they it we i you who new
+    """.split()
+)
+# US states in descriptions ("the Vermont senator", "the New York billionaire") name a place,
+# not the speaker: a system answering "Vermont" must not score, one answering "Bernie Sanders"
+# cannot match them anyway.
+PLACE_WORDS = frozenset(
+    """
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada hampshire jersey york
+    carolina dakota ohio oklahoma oregon pennsylvania rhode tennessee texas utah vermont
+    virginia washington wisconsin wyoming
     """.split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
@@ -134,7 +147,7 @@ def name_words(text: str | None) -> frozenset[str]:
         if not cleaned or not cleaned[0].isupper():
             continue
         lowered = cleaned.lower().replace(".", "")
-        if lowered in NOT_NAME_WORDS or len(lowered) < 2:
+        if lowered in NOT_NAME_WORDS or lowered in PLACE_WORDS or len(lowered) < 2:
             continue
         words.add(lowered)
     return frozenset(words)
