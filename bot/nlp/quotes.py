@@ -611,8 +611,10 @@ def _speaker_after_quote(
         ):
             break
         entity = resolver.people.entity_at(token.i)
-        if token.lower_ in PERSONAL_PRONOUNS or (
-            entity is not None and entity[1] in {"PERSON", "ORG"}
+        if (
+            token.lower_ in PERSONAL_PRONOUNS
+            or (entity is not None and entity[1] in {"PERSON", "ORG"})
+            or (token.pos_ == "PROPN" and resolver.people.resolve_name([token.text], token.i))
         ):
             speaker, is_person = resolver.resolve(token)
             return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
@@ -671,7 +673,13 @@ def _dash_signature(
         entity = resolver.people.entity_at(token.i)
         if entity is not None and entity[1] == "PERSON":
             return entity[0]
-    return None
+    # a signer the model did not tag: the capitalized words up to the first comma
+    words = []
+    for token in signature:
+        if token.text == "," or not token.text[:1].isupper():
+            break
+        words.append(token.text)
+    return " ".join(words) if 0 < len(words) <= 4 else None
 
 
 SMALL_WORDS = frozenset("the of a an on with and in to for at by from is".split())
@@ -737,9 +745,31 @@ def _first_sentence_of_paragraph(resolver: _Resolver, quote: Span) -> int:
 
 
 def _floating_speaker(resolver: _Resolver, quote: Span) -> str | None:
-    """A cue-less quoted sentence continues the latest speaker of its paragraph or the last one."""
+    """A cue-less quoted sentence continues the latest speaker of its paragraph or the last one,
+    or the person a lead-in sentence just named ("Sanders made the following comment:")."""
     first = _first_sentence_of_paragraph(resolver, quote)
-    return resolver.discourse.last_speaker(quote.start, max(first - 1, 0))
+    found = resolver.discourse.last_speaker(quote.start, max(first - 1, 0))
+    if found is not None:
+        return found
+    doc = resolver.doc
+    index = quote.start - 1
+    while index >= 0 and (doc[index].is_quote or doc[index].is_space):
+        index -= 1
+    if index < 0:
+        return None
+    previous = doc[index].sent
+    ends_with_colon = doc[index].text == ":"
+    same_paragraph = resolver.sentence_of[index] >= first
+    if not (ends_with_colon or same_paragraph):
+        return None
+    subject = next(
+        (t for t in previous.root.children if t.dep_ in SUBJECT_DEPS and t.pos_ == "PROPN"),
+        None,
+    )
+    if subject is None:
+        return None
+    name, is_person = resolver.resolve(subject)
+    return name if is_person else None
 
 
 def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
