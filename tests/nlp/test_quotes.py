@@ -242,4 +242,4 @@ def test_polnear_dev_floor(nlp: Language) -> None:
 
 
 # A few points under what the first 12 dev articles measure (see bench/eval/quotes.py).
-FLOORS = {"f1": 0.89, "speaker_accuracy": 0.69, "right_when_named": 0.86}
+FLOORS = {"f1": 0.87, "speaker_accuracy": 0.80, "right_when_named": 0.89}
