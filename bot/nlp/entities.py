@@ -404,6 +404,8 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             continue  # "state" in "the secretary of state": not a name
         if label == "ORG" and _inside_title(doc, start, end):
             continue  # "State" in "Secretary of State"
+        if not ent.ent_id_ and _is_headline(doc, start, end):
+            continue
         if (
             label == "PERSON"
             and words[-1].lower() in ROLE_NOUNS
@@ -628,6 +630,46 @@ def _canonical_other(mention: _Mention) -> str:
     return " ".join(mention.words)
 
 
+INITIALS_SKIPPED = frozenset({"of", "for", "and", "the", "on", "in", "&"})
+
+
+def _long_forms_of_acronyms(mentions: Sequence[_Mention]) -> dict[str, str]:
+    """'EPA' -> 'Environmental Protection Agency' when the article spells both out."""
+    long_names = {
+        "".join(
+            w[0] for w in m.words if w.lower() not in INITIALS_SKIPPED
+        ).upper(): _canonical_other(m)
+        for m in mentions
+        if m.label == "ORG" and len(m.words) > 1
+    }
+    found: dict[str, str] = {}
+    for mention in mentions:
+        name = _canonical_other(mention)
+        acronym = name.replace(".", "")
+        if (
+            mention.label == "ORG"
+            and len(mention.words) == 1
+            and acronym.isupper()
+            and 2 <= len(acronym) <= 6
+            and acronym in long_names
+        ):
+            found[name] = long_names[acronym]
+    return found
+
+
+def _is_headline(doc: Doc, start: int, end: int) -> bool:
+    """A long entity that is its whole line, or most of the headline: a title read as a name."""
+    if end - start < 4:
+        return False
+    if "\n" not in doc.text[: doc[start].idx]:
+        return True  # four or more words of the first line (the headline)
+    first, last = doc[start], doc[end - 1]
+    line_start = doc.text.rfind("\n", 0, first.idx) + 1
+    line_end = doc.text.find("\n", last.idx)
+    line_end = len(doc.text) if line_end < 0 else line_end
+    return doc.text[line_start:line_end].strip(" .!?") == doc[start:end].text.strip(" .!?")
+
+
 def extract_entities(doc: Doc) -> EntityIndex:
     """Canonical entities of one parsed article, with the person table quotes need."""
     mentions = _collect_mentions(doc)
@@ -639,10 +681,12 @@ def extract_entities(doc: Doc) -> EntityIndex:
     forms: dict[tuple[str, str], list[str]] = {}
     first_seen: dict[tuple[str, str], int] = {}
     by_lower: dict[str, str] = {}
+    long_forms = _long_forms_of_acronyms(mentions)
     for mention in mentions:
         if mention.label == "PERSON":
             continue
         name = _canonical_other(mention)
+        name = long_forms.get(name, name)
         name = by_lower.setdefault(name.lower(), name)
         key = (name, mention.label)
         counts[key] = counts.get(key, 0) + 1

@@ -103,3 +103,17 @@ def test_surname_only_mentions_join_the_right_person(nlp: Language) -> None:
     assert "Brandt" not in entities and "Okafor" not in entities
     assert index.resolve_name(["Mr.", "Okafor"], at_token=len(index.entities)) == "Paul Okafor"
     assert index.resolve_title(["the", "senator"], at_token=40) == "Helen Brandt"
+
+
+def test_acronym_merges_into_the_name_the_article_spells_out(nlp: Language) -> None:
+    text = (
+        "Court Weighs New Limits On Power Plant Emissions Across The Country\n"
+        "The Environmental Protection Agency defended its rules in court on Tuesday.\n"
+        "Lawyers for the EPA said the rules were lawful, and the EPA will appeal any loss.\n"
+    )
+    entities = by_name(index_of(nlp, text))
+    agency = entities["Environmental Protection Agency"]
+    assert agency.mentions == 3
+    assert "EPA" in agency.aliases
+    assert "EPA" not in entities
+    assert not any(len(name.split()) >= 4 and "Court" in name for name in entities)
