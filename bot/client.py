@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -215,25 +216,48 @@ class _NoAnalyzer:
         return None
 
 
-async def run_bot(settings: Settings) -> int:
-    """Connect to Discord and serve until stopped (SIGINT/SIGTERM close cleanly)."""
+async def run_bot(
+    settings: Settings, *, on_start: Callable[[DiplobriefBot], None] | None = None
+) -> int:
+    """Connect to Discord and serve until stopped (SIGINT/SIGTERM close cleanly).
+
+    If Discord has not granted the Message Content intent, the bot starts again without it:
+    everything but link auto-summaries works, and the log says which switch turns them on.
+    """
     assert settings.discord_token is not None
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    bot = DiplobriefBot(settings)
+    intents = bot_intents()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-    try:
-        async with bot:
-            await bot.start(settings.discord_token.reveal())
-    except discord.LoginFailure:
-        raise UserFacingError("Discord refused the token (DISCORD_TOKEN is wrong).") from None
-    except discord.PrivilegedIntentsRequired:
-        raise UserFacingError(
-            "Discord refused the Message Content intent: enable it in the Developer Portal "
-            "(Bot → Privileged Gateway Intents)."
-        ) from None
-    return 0
+    closing: set[asyncio.Future[None]] = set()  # keeps the close task referenced until done
+    while True:
+        bot = DiplobriefBot(settings, intents=intents)
+        if on_start is not None:
+            on_start(bot)
+
+        def stop(bot: DiplobriefBot = bot) -> None:
+            closing.add(asyncio.ensure_future(bot.close()))
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
+        try:
+            async with bot:
+                await bot.start(settings.discord_token.reveal())
+            return 0
+        except discord.LoginFailure:
+            raise UserFacingError("Discord refused the token (DISCORD_TOKEN is wrong).") from None
+        except discord.PrivilegedIntentsRequired:
+            if not intents.message_content:
+                raise UserFacingError(
+                    "Discord refused the bot's intents; check Bot → Privileged Gateway Intents."
+                ) from None
+            log.warning(
+                "Discord has not granted the Message Content intent (Developer Portal → Bot → "
+                "Privileged Gateway Intents): running without it, link auto-summaries are off"
+            )
+            intents.message_content = False
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
 
 
 async def sync_commands(settings: Settings, *, guild_id: int | None = None) -> int:

@@ -355,12 +355,15 @@ class DiscordDouble:
         heartbeat_interval_ms: int = 41_250,
         interaction_deadline_s: float = 3.0,
         echo_bot_messages: bool = True,
+        message_content_granted: bool = True,
     ) -> None:
         self.world = world or p.default_world()
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline_s = interaction_deadline_s
         self.echo_bot_messages = echo_bot_messages
+        # Whether the application may ask for the privileged Message Content intent (portal switch).
+        self.message_content_granted = message_content_granted
         self.requests: list[RecordedRequest] = []
         self.unknown_routes: list[RecordedRequest] = []
         self.gateway_events: list[GatewayEvent] = []
@@ -1313,9 +1316,12 @@ class DiscordDouble:
             self._gateway_event("identify_refused", connection)
             await connection.ws.close(code=4004, message=b"Authentication failed")
             return
-        session = GatewaySession(
-            session_id=secrets.token_hex(16), intents=int(data.get("intents", 0))
-        )
+        intents = int(data.get("intents", 0))
+        if intents & p.INTENT_MESSAGE_CONTENT and not self.message_content_granted:
+            self._gateway_event("identify_refused", connection, intents=intents)
+            await connection.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents)
         self.sessions[session.session_id] = session
         self.current_session = session
         connection.session = session

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.analysis import ThreadAnalyzer
-from bot.client import DiplobriefBot, sync_commands
+from bot.client import DiplobriefBot, run_bot, sync_commands
 from bot.config import Settings
+from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot
 from tests.discord_double.server import BOT_TOKEN, DiscordDouble
 
@@ -53,3 +56,31 @@ async def test_start_up_syncs_nothing_and_only_the_owner_can_sync(
     [reply] = await running.wait_for_channel_messages(1, timeout_s=10)
     assert reply.content.startswith("Synced ")
     assert discord_double.global_commands
+
+
+async def test_without_message_content_intent_the_bot_still_serves_commands(
+    tmp_path: Path,
+) -> None:
+    """Discord refuses the privileged intent: the bot reconnects without it and keeps working."""
+    double = DiscordDouble(message_content_granted=False)
+    await double.start()
+    previous = current_discord_endpoints()
+    bots: list[DiplobriefBot] = []
+    settings = settings_for(double, tmp_path)
+    try:
+        runner = asyncio.create_task(run_bot(settings, on_start=bots.append))
+        session = await double.wait_until(lambda: double.current_session, 15, "a gateway session")
+        assert not session.intents & p.INTENT_MESSAGE_CONTENT
+        assert len(bots) == 2 and not bots[1].intents.message_content
+        await bots[1].wait_until_ready()
+        await bots[1].tree.sync()
+        record = await double.send_slash_command("help")
+        await double.wait_answered(record, 10)
+        assert record.visible_messages[0].ephemeral
+        await bots[1].close()
+        assert await asyncio.wait_for(runner, 10) == 0
+    finally:
+        for bot in bots:
+            await bot.close()
+        point_discord_at(previous[0], str(previous[1]))
+        await double.close()
