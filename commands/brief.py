@@ -12,6 +12,7 @@ from bot import render
 from bot.briefing import build_briefing, country_relations, resolve_country
 from bot.client import NO_PINGS, defer
 from bot.nlp.countries import country_names
+from commands.views import OwnedView
 
 if TYPE_CHECKING:
     from bot.client import DiplobriefBot
@@ -36,13 +37,12 @@ def country_choices(current: str, limit: int = 25) -> list[app_commands.Choice[s
     return found
 
 
-class BriefingPager(discord.ui.View):
+class BriefingPager(OwnedView):
     """Page buttons over a long briefing, for the person who asked."""
 
     def __init__(self, pages: list[list[discord.Embed]], owner_id: int) -> None:
-        super().__init__(timeout=900)
+        super().__init__(owner_id, "brief", timeout=900)
         self.pages = pages
-        self.owner_id = owner_id
         self.index = 0
         self.refresh()
 
@@ -50,15 +50,6 @@ class BriefingPager(discord.ui.View):
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
         self.position.label = f"{self.index + 1} / {len(self.pages)}"
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "Only the person who asked can turn these pages; run /brief yourself.",
-                ephemeral=True,
-            )
-            return False
-        return True
 
     async def turn(self, interaction: discord.Interaction, step: int) -> None:
         self.index = max(0, min(len(self.pages) - 1, self.index + step))

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.errors import UserFacingError
+from commands.views import OwnedView
 
 if TYPE_CHECKING:
     from bot.client import DiplobriefBot
@@ -18,17 +19,16 @@ if TYPE_CHECKING:
 PAGE_SIZE = 5
 
 
-class SearchPager(discord.ui.View):
+class SearchPager(OwnedView):
     """Previous/next buttons for the person who searched; they stop working after 10 minutes."""
 
     def __init__(
         self, service: ArticleService, guild_id: int | None, query: str, owner_id: int, total: int
     ) -> None:
-        super().__init__(timeout=600)
+        super().__init__(owner_id, "search", timeout=600)
         self.service = service
         self.guild_id = guild_id
         self.query = query
-        self.owner_id = owner_id
         self.page = 0
         self.pages = max(1, -(-total // PAGE_SIZE))
         self.refresh_buttons()
@@ -36,15 +36,6 @@ class SearchPager(discord.ui.View):
     def refresh_buttons(self) -> None:
         self.previous.disabled = self.page <= 0
         self.next.disabled = self.page >= self.pages - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "Only the person who searched can turn these pages; run /search yourself.",
-                ephemeral=True,
-            )
-            return False
-        return True
 
     async def show(self, interaction: discord.Interaction) -> None:
         page = await self.service.search(
@@ -65,13 +56,6 @@ class SearchPager(discord.ui.View):
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.page = min(self.pages - 1, self.page + 1)
         await self.show(interaction)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        from bot.client import handle_interaction_error
-
-        await handle_interaction_error(interaction, error)
 
 
 class SearchCog(commands.Cog):

@@ -365,3 +365,30 @@ async def test_brief_and_relations(diplobrief: RunningBot, pages: PageServer) ->
     unknown = await diplobrief.slash("brief", {"country": "Narnia"})
     assert not unknown.deferred
     assert "Narnia" in only_message(unknown).embeds[0]["description"]
+
+
+async def test_search_pages_turn_for_the_searcher_only(diplobrief: RunningBot) -> None:
+    cities = ["Oslo", "Vienna", "Geneva", "Doha", "Nairobi", "Jakarta", "Lima"]
+    for city in cities:
+        text = (
+            f"Negotiators met in {city} on Monday for ceasefire talks between the two sides.\n"
+            f"Officials in {city} said the ceasefire talks would resume after a short pause.\n"
+            f"Diplomats described the mood in {city} as cautious but constructive overall.\n"
+        )
+        await diplobrief.slash(
+            "article add", {"title": f"Ceasefire talks in {city}", "text": text}, timeout_s=60
+        )
+    record = await diplobrief.slash("search", {"query": "ceasefire"})
+    message = only_message(record)
+    assert len(message.embeds[0]["fields"]) == 5
+    assert message.embeds[0]["footer"]["text"].startswith("Page 1 of 2")
+    buttons = {b["label"]: b for row in message.components for b in row["components"]}
+    assert buttons["◀ Previous"]["disabled"] is True
+    stranger = await diplobrief.click(
+        message, buttons["Next ▶"]["custom_id"], member="olivia_owner"
+    )
+    assert only_message(stranger).ephemeral
+    assert message.embeds[0]["footer"]["text"].startswith("Page 1 of 2")
+    await diplobrief.click(message, buttons["Next ▶"]["custom_id"], member="pat_member")
+    assert message.embeds[0]["footer"]["text"].startswith("Page 2 of 2")
+    assert len(message.embeds[0]["fields"]) == 2
