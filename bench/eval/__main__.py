@@ -1,7 +1,9 @@
 """`make eval`: every quality evaluation on ../shared, printed and written to docs/evaluation.md.
 
 Each evaluation runs as its own process (`python -m bench.eval.<name> --markdown`), so one
-failing evaluation is reported and the others still run.
+failing evaluation is reported and the others still run. Each section's result is also kept in
+`docs/evaluation/<name>.md`; `python -m bench.eval quotes` re-runs only the sections named and
+rebuilds the report from the kept results of the others.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from bench.common import REPO, SHARED
 
 REPORT = REPO / "docs" / "evaluation.md"
+SECTION_DIR = REPO / "docs" / "evaluation"
 
 SECTIONS: tuple[tuple[str, str, list[str], str], ...] = (
     (
@@ -80,30 +83,45 @@ def run_section(module: str, args: list[str]) -> tuple[str, float, bool]:
     return result.stdout.strip(), elapsed, True
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     if not SHARED.is_dir():
         print("eval: needs ../shared beside the repository (the evaluation datasets)")
         return 1
-    parts = [
-        "# Evaluation",
-        "",
-        f"Measured on {datetime.now(UTC):%Y-%m-%d} with `make eval` (`python -m bench.eval`), "
-        "on the datasets in `../shared/data/` (internal evaluation only; see each dataset's "
-        "README for source and licence). Tests keep floors a few points under these figures "
-        "(`tests/`), so quality cannot fall silently.",
-    ]
+    known = [module for _, module, _, _ in SECTIONS]
+    wanted = argv or known
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        print(f"eval: unknown section(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+        return 2
+    SECTION_DIR.mkdir(parents=True, exist_ok=True)
     ok = True
-    for title, module, args, about in SECTIONS:
+    for title, module, args, _ in SECTIONS:
+        if module not in wanted:
+            continue
         print(f"== {title}", flush=True)
         body, elapsed, passed = run_section(module, args)
         ok &= passed
         print(body, flush=True)
         command = " ".join(["python -m", f"bench.eval.{module}", "--markdown", *args])
-        parts += ["", f"## {title}", "", about, "", body, "", f"`{command}` — {elapsed:.0f} s"]
+        stamp = f"{datetime.now(UTC):%Y-%m-%d}"
+        footer = f"`{command}` — {elapsed:.0f} s, {stamp}"
+        (SECTION_DIR / f"{module}.md").write_text(f"{body}\n\n{footer}\n", encoding="utf-8")
+    parts = [
+        "# Evaluation",
+        "",
+        "Measured with `make eval` (`python -m bench.eval`) on the datasets in `../shared/data/` "
+        "(internal evaluation only; see each dataset's README for source and licence). Each "
+        "section names its command and date. Tests keep floors a few points under these "
+        "figures (`tests/`), so quality cannot fall silently.",
+    ]
+    for title, module, _, about in SECTIONS:
+        kept = SECTION_DIR / f"{module}.md"
+        body = kept.read_text(encoding="utf-8").strip() if kept.exists() else "*Not run yet.*"
+        parts += ["", f"## {title}", "", about, "", body]
     REPORT.write_text("\n".join(parts) + "\n", encoding="utf-8")
     print(f"\nwritten: {REPORT.relative_to(REPO)}")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
