@@ -659,9 +659,9 @@ def _long_forms_of_acronyms(mentions: Sequence[_Mention]) -> dict[str, str]:
 
 def _is_headline(doc: Doc, start: int, end: int) -> bool:
     """A long entity that is its whole line, or most of the headline: a title read as a name."""
-    if end - start < 4:
+    if len(doc[start:end].text.split()) < 4:
         return False
-    if "\n" not in doc.text[: doc[start].idx]:
+    if "\n" not in doc.text[: doc[start].idx] and "\n" in doc.text[doc[start].idx :]:
         return True  # four or more words of the first line (the headline)
     first, last = doc[start], doc[end - 1]
     line_start = doc.text.rfind("\n", 0, first.idx) + 1

@@ -117,3 +117,10 @@ def test_acronym_merges_into_the_name_the_article_spells_out(nlp: Language) -> N
     assert "EPA" in agency.aliases
     assert "EPA" not in entities
     assert not any(len(name.split()) >= 4 and "Court" in name for name in entities)
+
+
+def test_hyphenated_names_on_the_first_line_are_kept(nlp: Language) -> None:
+    text = "South Korean President Park Min-jun met Prime Minister Haruto Sato in Tokyo."
+    entities = by_name(index_of(nlp, text))
+    assert entities["Park Min-jun"].label == "PERSON"
+    assert entities["Park Min-jun"].title == "South Korean President"
