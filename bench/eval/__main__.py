@@ -27,7 +27,9 @@ SECTIONS: tuple[tuple[str, str, list[str], str], ...] = (
         "matches a gold one when their spans overlap by at least half of the shorter. Speaker "
         "accuracy: on matched quotes whose gold source names someone, right when the predicted "
         "speaker shares a name word with the gold (null counts wrong); right-when-named: the same "
-        "over non-null predictions. On the seed the speaker must equal the canonical full name. "
+        'over non-null predictions; US state names are not name words ("the Vermont senator" '
+        "names no one). The gold source of a pronoun is CoreNLP's coreference chain, which is "
+        "silver, not gold. On the seed the speaker must equal the canonical full name. "
         "textacy 0.13's `direct_quotations` is scored by the same scorer in the same run, with "
         "its raw speaker spans.",
     ),
