@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.nlp.models import ExtractedArticle
+from bot.nlp.models import Country, ExtractedArticle
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class StoredArticle:
     summary: tuple[str, ...]
     source_kind: str = "text"
     language: str = "en"
+    source_path: str | None = None  # the file it was read from, as typed on the command line
 
     def to_extracted(self) -> ExtractedArticle:
         """The article as the pipeline saw it, so it can be re-rendered without re-fetching."""
@@ -39,6 +40,22 @@ class StoredArticle:
             url=self.url,
             source_kind=self.source_kind,
         )
+
+
+@dataclass(frozen=True)
+class ArticleDigest:
+    """What clustering and ranking need of one article: its opening, actors and time, no more."""
+
+    id: int
+    title: str | None
+    url: str | None
+    site_name: str | None
+    added_at: datetime
+    lead: str  # the text's first characters (the lead says what the event is)
+    text_length: int
+    countries: tuple[Country, ...]
+    names: tuple[str, ...]  # people and organisations, in the analysis' order
+    source_path: str | None = None
 
 
 @dataclass(frozen=True)

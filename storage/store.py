@@ -31,6 +31,7 @@ from bot.nlp.models import (
 )
 from storage.records import (
     AddResult,
+    ArticleDigest,
     DigestDelivery,
     DigestSubscription,
     SearchHit,
@@ -47,6 +48,9 @@ HIGHLIGHT_END = "**"
 SNIPPET_ELLIPSIS = "…"
 SNIPPET_TOKENS = 24
 MAX_QUERY_TERMS = 32
+# Rows turned into objects between two awaits: a big read never holds the event loop for long
+# (500 digests take ~2 ms of Python).
+ROWS_PER_CHUNK = 500
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _TRACKING_PARAMS = frozenset(
@@ -72,8 +76,11 @@ _WORD = re.compile(r"\w+")
 
 _ARTICLE_COLUMNS = (
     "a.id, a.guild_id, a.url, a.canonical_url, a.title, a.byline, a.published, a.site_name,"
-    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language"
+    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language, a.source_path"
 )
+# Separators inside group_concat: control characters that names and codes never contain.
+_FIELD_SEPARATOR = "\x1f"
+_ITEM_SEPARATOR = "\x1e"
 
 
 # --- pure helpers -------------------------------------------------------------------------
@@ -413,8 +420,12 @@ class Store:
         *,
         added_by: int | None = None,
         now: datetime,
+        source_path: str | None = None,
     ) -> AddResult:
-        """Store an article with its analysis atomically; an article already here is returned."""
+        """Store an article with its analysis atomically; an article already here is returned.
+
+        `source_path` is the file a command-line ingest read it from (kept as the user typed it).
+        """
         if not article.text.strip():
             raise ValueError("an article needs text")
         url_key = canonical_url(article.url) if article.url else None
@@ -429,7 +440,7 @@ class Store:
             cursor = await conn.execute(
                 "INSERT INTO articles (guild_id, url, canonical_url, title, byline, published,"
                 " site_name, source_kind, text, text_hash, language, summary_method, added_at,"
-                " added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " added_by, source_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     article.url,
@@ -445,6 +456,7 @@ class Store:
                     analysis.summary.method,
                     added_at,
                     added_by,
+                    source_path,
                 ),
             )
             article_id = cursor.lastrowid
@@ -459,6 +471,25 @@ class Store:
         """The guild's article with this id, or None (also when it belongs to another guild)."""
         async with self._reading() as conn:
             return await _get_article(conn, guild_id, article_id)
+
+    async def get_articles(
+        self, guild_id: int | None, article_ids: Iterable[int]
+    ) -> list[StoredArticle]:
+        """The guild's articles with these ids, in the order asked (one read for many ids).
+
+        Ids of other guilds' or missing articles are left out; a repeated id comes back once.
+        """
+        wanted = list(dict.fromkeys(int(article_id) for article_id in article_ids))
+        if not wanted:
+            return []
+        async with self._reading() as conn:
+            found = await _select_articles(
+                conn,
+                "WHERE a.id IN (SELECT value FROM json_each(?)) AND a.guild_id IS ?",
+                (json.dumps(wanted), guild_id),
+            )
+        by_id = {article.id: article for article in found}
+        return [by_id[article_id] for article_id in wanted if article_id in by_id]
 
     async def find_article_by_url(self, guild_id: int | None, url: str) -> StoredArticle | None:
         """The guild's article at this URL or any variant of it (tracking, fragment, case)."""
@@ -515,6 +546,72 @@ class Store:
                 " ORDER BY a.added_at, a.id",
                 (guild_id, _format_time(since), _format_time(until)),
             )
+
+    async def article_digests(
+        self,
+        guild_id: int | None,
+        since: datetime,
+        until: datetime,
+        *,
+        lead_chars: int = 1200,
+        max_names: int = 12,
+    ) -> list[ArticleDigest]:
+        """Light views of the guild's articles added in [since, until), oldest first.
+
+        Each carries the text's first `lead_chars` characters, its countries and its first
+        `max_names` people and organisations (most mentioned first): what clustering a month of
+        articles needs, without reading their full texts and analyses.
+        """
+        # One pass over the window; each article's countries and names come from their
+        # primary-key ranges, joined into one string per article in stored order.
+        sql = (
+            "SELECT a.id, a.title, a.url, a.site_name, a.added_at, substr(a.text, 1, :lead),"
+            " length(a.text), a.source_path,"
+            " (SELECT group_concat(code || :field || mentions || :field || name, :item) FROM"
+            "  (SELECT code, mentions, name FROM countries"
+            "   WHERE article_id = a.id ORDER BY position)),"
+            " (SELECT group_concat(name, :item) FROM"
+            "  (SELECT name FROM entities WHERE article_id = a.id AND label IN ('PERSON', 'ORG')"
+            "   ORDER BY position LIMIT :names))"
+            " FROM articles a WHERE a.guild_id IS :guild AND a.added_at >= :since"
+            " AND a.added_at < :until ORDER BY a.added_at, a.id"
+        )
+        params = {
+            "lead": max(lead_chars, 0),
+            "names": max(max_names, 0),
+            "field": _FIELD_SEPARATOR,
+            "item": _ITEM_SEPARATOR,
+            "guild": guild_id,
+            "since": _format_time(since),
+            "until": _format_time(until),
+        }
+        digests: list[ArticleDigest] = []
+        # Copies of one report share their actors: one tuple each, parsed once, and far fewer
+        # objects for the garbage collector to walk.
+        countries: dict[str | None, tuple[Country, ...]] = {None: ()}
+        names: dict[str | None, tuple[str, ...]] = {None: ()}
+        async with self._reading() as conn, conn.execute(sql, params) as cursor:
+            async for rows in _chunks(cursor):
+                for row in rows:
+                    if row[8] not in countries:
+                        countries[row[8]] = _countries(row[8])
+                    if row[9] not in names:
+                        names[row[9]] = tuple(row[9].split(_ITEM_SEPARATOR))
+                    digests.append(
+                        ArticleDigest(
+                            id=row[0],
+                            title=row[1],
+                            url=row[2],
+                            site_name=row[3],
+                            added_at=_parse_time(row[4]),
+                            lead=row[5],
+                            text_length=row[6],
+                            countries=countries[row[8]],
+                            names=names[row[9]],
+                            source_path=row[7],
+                        )
+                    )
+        return digests
 
     # --- analyses -------------------------------------------------------------------------
 
@@ -590,6 +687,21 @@ class Store:
                 )
             )
         return SearchPage(hits=tuple(hits), total=total)
+
+    async def search_ids(self, guild_id: int | None, query: str) -> set[int]:
+        """Ids of the guild's articles that `search` would find: no ranking, no snippets."""
+        match = fts_query(query)
+        if match is None:
+            return set()
+        async with (
+            self._reading() as conn,
+            conn.execute(
+                "SELECT id FROM articles WHERE guild_id IS ?"
+                " AND id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+                (guild_id, match),
+            ) as cursor,
+        ):
+            return {row[0] async for rows in _chunks(cursor) for row in rows}
 
     # --- quotes ---------------------------------------------------------------------------
 
@@ -1049,12 +1161,29 @@ async def _get_article(
     return articles[0] if articles else None
 
 
+async def _chunks(cursor: aiosqlite.Cursor) -> AsyncIterator[list[sqlite3.Row]]:
+    """A cursor's rows ROWS_PER_CHUNK at a time, awaiting between chunks."""
+    while rows := list(await cursor.fetchmany(ROWS_PER_CHUNK)):
+        yield rows
+
+
+def _countries(joined: str) -> tuple[Country, ...]:
+    """Countries joined by article_digests ("code, mentions, name" items) as Country objects."""
+    countries = []
+    for item in joined.split(_ITEM_SEPARATOR):
+        code, mentions, name = item.split(_FIELD_SEPARATOR, 2)
+        countries.append(Country(code, name, int(mentions)))
+    return tuple(countries)
+
+
 async def _select_articles(
     conn: aiosqlite.Connection, where: str, params: Sequence[Any]
 ) -> list[StoredArticle]:
     """Articles matching a WHERE/ORDER clause, each with its summary sentences."""
+    rows: list[sqlite3.Row] = []
     async with conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles a {where}", params) as cur:
-        rows = list(await cur.fetchall())
+        async for chunk in _chunks(cur):
+            rows.extend(chunk)
     if not rows:
         return []
     ids = json.dumps([row[0] for row in rows])
@@ -1064,28 +1193,40 @@ async def _select_articles(
         " WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, position",
         (ids,),
     ) as cursor:
-        async for article_id, text in cursor:
-            summaries.setdefault(article_id, []).append(text)
-    return [
-        StoredArticle(
-            id=row[0],
-            guild_id=row[1],
-            url=row[2],
-            canonical_url=row[3],
-            title=row[4],
-            byline=row[5],
-            published=row[6],
-            site_name=row[7],
-            text=row[8],
-            added_at=_parse_time(row[9]),
-            added_by=row[10],
-            summary_method=row[11],
-            summary=tuple(summaries.get(row[0], ())),
-            source_kind=row[12],
-            language=row[13],
+        async for chunk in _chunks(cursor):
+            for article_id, text in chunk:
+                summaries.setdefault(article_id, []).append(text)
+    articles: list[StoredArticle] = []
+    for start in range(0, len(rows), ROWS_PER_CHUNK):
+        if start:
+            await asyncio.sleep(0)  # let other tasks run between chunks of a big read
+        articles.extend(
+            _stored_article(row, summaries.get(row[0], ()))
+            for row in rows[start : start + ROWS_PER_CHUNK]
         )
-        for row in rows
-    ]
+    return articles
+
+
+def _stored_article(row: sqlite3.Row, summary: Iterable[str]) -> StoredArticle:
+    """One row of _ARTICLE_COLUMNS with its summary sentences as a StoredArticle."""
+    return StoredArticle(
+        id=row[0],
+        guild_id=row[1],
+        url=row[2],
+        canonical_url=row[3],
+        title=row[4],
+        byline=row[5],
+        published=row[6],
+        site_name=row[7],
+        text=row[8],
+        added_at=_parse_time(row[9]),
+        added_by=row[10],
+        summary_method=row[11],
+        summary=tuple(summary),
+        source_kind=row[12],
+        language=row[13],
+        source_path=row[14],
+    )
 
 
 async def _load_analyses(

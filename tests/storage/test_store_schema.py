@@ -31,6 +31,7 @@ EXPECTED_COLUMNS = {
         "summary_method",
         "added_at",
         "added_by",
+        "source_path",
     },
     "summary_sentences": {"article_id", "position", "text", "sentence_index"},
     "entities": {"article_id", "position", "name", "label", "mentions", "title"},
