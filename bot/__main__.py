@@ -136,7 +136,7 @@ async def cmd_ingest(app: App, inputs: Sequence[str]) -> int:
                 report = await app.service.add_url(None, item)
             else:
                 data = await asyncio.to_thread(read_article_file, Path(item))
-                report = await app.service.add_document(None, data, name=item)
+                report = await app.service.add_document(None, data, name=item, source_path=item)
         except UserFacingError as err:
             failures += 1
             fail(item, str(err))
@@ -183,7 +183,7 @@ async def ingest_seeds_on_first_start(app: App, seeds: Path) -> None:
     for item in await asyncio.to_thread(expand_inputs, [str(seeds)]):
         try:
             data = await asyncio.to_thread(read_article_file, Path(item))
-            report = await app.service.add_document(None, data, name=item)
+            report = await app.service.add_document(None, data, name=item, source_path=item)
             print(f"Loaded sample article #{report.article.id} from {item}")
         except UserFacingError as err:
             fail(item, str(err))

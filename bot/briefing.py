@@ -32,9 +32,9 @@ from sumy.utils import get_stop_words
 
 from bot.errors import UserFacingError
 from bot.nlp.countries import NOT_A_COUNTRY, country_names, country_table
-from bot.nlp.models import Analysis, Country, Quote
+from bot.nlp.models import Analysis, Quote
 from bot.text_render import display_title
-from storage.records import StoredArticle
+from storage.records import ArticleDigest, StoredArticle
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ LINK_SIMILARITY = 0.3
 DUPLICATE_SIMILARITY = 0.8  # above this two articles are copies of one report (wire copies)
 STORY_GAP = timedelta(days=3)
 LEAD_CHARS = 1200  # the lead says what the event is; the rest adds noise and time
+MAX_NAMES = 12  # people and organisations (most mentioned first) an article is clustered by
 COPY_PARAGRAPHS = 6  # paragraphs of the lead compared verbatim to find copies
 COPY_CHARS = 200  # characters of a paragraph compared
 COPY_PARAGRAPH_WORDS = 12  # shorter paragraphs (datelines, captions) are too common to compare
@@ -98,21 +99,6 @@ class LoadedArticle:
 
     article: StoredArticle
     analysis: Analysis
-
-
-@dataclass(frozen=True)
-class ArticleDigest:
-    """What clustering and ranking need of one article: no full text, no sentences."""
-
-    id: int
-    title: str | None
-    url: str | None
-    site_name: str | None
-    added_at: datetime
-    lead: str  # the first LEAD_CHARS characters of the text
-    text_length: int
-    countries: tuple[Country, ...]
-    names: tuple[str, ...]  # people and organisations, most mentioned first
 
 
 @dataclass(frozen=True)
@@ -274,13 +260,13 @@ def _source_path(url: str | None) -> str | None:
 
 
 def article_source(digest: ArticleDigest) -> StorySource:
-    """An article as a link in a story's source list."""
-    path = _source_path(digest.url)
+    """An article as a link in a story's source list: its URL, or the file it was read from."""
+    file_url_path = _source_path(digest.url)
     return StorySource(
         article_id=digest.id,
         title=display_title(digest.title, digest.lead),
-        url=None if path else digest.url,
-        path=path,
+        url=None if file_url_path else digest.url,
+        path=digest.source_path or file_url_path,
         site=_source_site(digest),
         added_at=digest.added_at,
     )
@@ -298,7 +284,8 @@ def digest_of(item: LoadedArticle) -> ArticleDigest:
         lead=article.text[:LEAD_CHARS],
         text_length=len(article.text),
         countries=analysis.countries,
-        names=tuple(e.name for e in analysis.entities if e.label in {"PERSON", "ORG"}),
+        names=tuple(e.name for e in analysis.entities if e.label in {"PERSON", "ORG"})[:MAX_NAMES],
+        source_path=article.source_path,
     )
 
 
@@ -946,36 +933,26 @@ class BriefingSource(Protocol):
 
 
 class StoreSource:
-    """A BriefingSource over today's Store API: the window is read in full once and kept."""
+    """The BriefingSource of the product: each step one Store read, nothing kept between them."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._loaded: dict[int, LoadedArticle] = {}
 
     async def digests(
         self, guild_id: int | None, since: datetime, until: datetime
     ) -> list[ArticleDigest]:
-        for item in await load_window(self.store, guild_id, since, until):
-            self._loaded[item.article.id] = item
-        return [digest_of(item) for item in self._loaded.values()]
-
-    async def matching(self, guild_id: int | None, topic: str, ids: Sequence[int]) -> set[int]:
-        patterns = topic_patterns(topic)
-        articles = [self._loaded[i].article for i in ids if i in self._loaded]
-        # A month of full texts takes a while to scan: off the event loop.
-        return await asyncio.to_thread(
-            lambda: {a.id for a in articles if matches_topic(a, patterns)}
+        return await self.store.article_digests(
+            guild_id, since, until, lead_chars=LEAD_CHARS, max_names=MAX_NAMES
         )
 
+    async def matching(self, guild_id: int | None, topic: str, ids: Sequence[int]) -> set[int]:
+        # The topic is searched like /search: every word required, stems and prefixes kept.
+        return await self.store.search_ids(guild_id, topic) & set(ids)
+
     async def articles(self, guild_id: int | None, ids: Sequence[int]) -> dict[int, LoadedArticle]:
-        missing = [i for i in ids if i not in self._loaded]
-        if missing:
-            analyses = await self.store.load_analyses(guild_id, missing)
-            for article_id in missing:
-                article = await self.store.get_article(guild_id, article_id)
-                if article is not None and article_id in analyses:
-                    self._loaded[article_id] = LoadedArticle(article, analyses[article_id])
-        return {i: self._loaded[i] for i in ids if i in self._loaded}
+        articles = await self.store.get_articles(guild_id, ids)
+        analyses = await self.store.load_analyses(guild_id, [a.id for a in articles])
+        return {a.id: LoadedArticle(a, analyses[a.id]) for a in articles if a.id in analyses}
 
 
 def _check_window(now: datetime, days: int) -> tuple[datetime, datetime]:

@@ -113,13 +113,17 @@ class ArticleService:
         added_by: int | None = None,
         method: str | None = None,
         sentences: int = DEFAULT_SENTENCES,
+        source_path: str | None = None,
     ) -> ArticleReport:
-        """Store pasted text or an uploaded/local file (for paywalled articles and the CLI)."""
+        """Store pasted text or an uploaded/local file (for paywalled articles and the CLI).
+
+        `source_path` is the local file it was read from, kept so briefings can point to it.
+        """
         method = check_summary_options(method, sentences)
         request = AnalysisRequest(
             data=data, name=name, url=url, title=title, method=method, sentences=sentences
         )
-        return await self._analyze_and_store(guild_id, request, added_by)
+        return await self._analyze_and_store(guild_id, request, added_by, source_path)
 
     async def analyze_document(self, request: AnalysisRequest) -> AnalyzedArticle:
         """Analyse without storing (the CLI's `analyze`)."""
@@ -144,7 +148,11 @@ class ArticleService:
         )
 
     async def _analyze_and_store(
-        self, guild_id: int | None, request: AnalysisRequest, added_by: int | None
+        self,
+        guild_id: int | None,
+        request: AnalysisRequest,
+        added_by: int | None,
+        source_path: str | None = None,
     ) -> ArticleReport:
         result = await self.analyzer.analyze(request)
         article = result.article
@@ -152,7 +160,12 @@ class ArticleService:
             # Plain text without a headline: its opening words stand in, so lists stay readable.
             article = replace(article, title=display_title(None, article.text))
         added = await self.store.add_article(
-            guild_id, article, result.analysis, added_by=added_by, now=self.now()
+            guild_id,
+            article,
+            result.analysis,
+            added_by=added_by,
+            now=self.now(),
+            source_path=source_path,
         )
         if not added.created:
             return await self._report_stored(added.article, request.method, request.sentences)

@@ -392,6 +392,27 @@ def test_file_links_become_paths() -> None:
     assert source.title.startswith("Japan and South Korea")
 
 
+async def test_a_file_ingested_from_the_command_line_is_a_source_by_its_path(
+    store: Store, nlp: Language
+) -> None:
+    result = run_request(nlp, AnalysisRequest(data=SOYBEAN_FARMERS, name="feeds/soy.txt"))
+    await store.add_article(
+        GUILD, result.article, result.analysis, now=NOW, source_path="feeds/soy.txt"
+    )
+    briefing = await build_briefing(store, GUILD, now=NOW + timedelta(minutes=1), days=1)
+    [story] = briefing.stories
+    [source] = story.sources
+    assert (source.url, source.path) == (None, "feeds/soy.txt")
+    assert briefing_json(briefing)["stories"][0]["sources"][0]["path"] == "feeds/soy.txt"
+
+
+async def test_topic_finds_other_forms_of_its_words(same_day_news: Store) -> None:
+    briefing = await build_briefing(
+        same_day_news, GUILD, now=NOW, days=1, topic="protesting farmer"
+    )
+    assert [urls(s) for s in briefing.stories] == [{"https://farmweekly.example/soy"}]
+
+
 # --- on the shared datasets (skipped in a plain clone) ---------------------------------------
 
 

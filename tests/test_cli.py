@@ -178,6 +178,8 @@ def test_brief_json_and_relations(tmp_path: Path) -> None:
     assert set(story["quote"]) == {"text", "speaker"}
     [source] = story["sources"]
     assert set(source) == {"title", "url", "path"}
+    assert source["url"] is None
+    assert source["path"].endswith("000_e9df03318483bce7.txt")  # the file as typed
     filtered = json.loads(run_cli("brief", "--json", "--country", "Narnia", db=db).stdout or "{}")
     assert filtered == {}
     relations = run_cli("relations", "KP", db=db)
