@@ -20,32 +20,28 @@ INTRO = (
 )
 
 
+def _usage(name: str, parameters: list[app_commands.Parameter]) -> str:
+    options = " ".join(p.name if p.required else f"[{p.name}]" for p in parameters)
+    return f"**/{name}** {options}".rstrip()
+
+
 def help_embed(tree: app_commands.CommandTree) -> discord.Embed:  # type: ignore[type-arg]
     """Every slash command, its options and what it does, read from the command tree itself."""
-    embed = discord.Embed(title="Diplobrief", description=INTRO, colour=render.BRAND_COLOUR)
     lines: list[str] = []
     for command in sorted(tree.get_commands(), key=lambda c: c.name):
         if isinstance(command, app_commands.Group):
             for sub in command.commands:
-                options = " ".join(
-                    f"[{p.name}]" if not p.required else p.name
-                    for p in getattr(sub, "parameters", [])
-                )
-                lines.append(f"**/{command.name} {sub.name}** {options} — {sub.description}")
+                if isinstance(sub, app_commands.Command):
+                    usage = _usage(f"{command.name} {sub.name}", sub.parameters)
+                    lines.append(f"{usage} — {sub.description}")
         elif isinstance(command, app_commands.Command):
-            options = " ".join(
-                f"[{p.name}]" if not p.required else p.name for p in command.parameters
-            )
-            lines.append(f"**/{command.name}** {options} — {command.description}")
+            lines.append(f"{_usage(command.name, command.parameters)} — {command.description}")
         elif isinstance(command, app_commands.ContextMenu):
             lines.append(f"**{command.name}** (right-click a message → Apps) — summarize its links")
-    embed.add_field(
-        name="Commands", value=render.clip_lines(lines, render.FIELD_VALUE_LIMIT), inline=False
+    commands_text = render.clip_lines(lines, render.DESCRIPTION_LIMIT - len(INTRO) - 2)
+    embed = discord.Embed(
+        title="Diplobrief", description=f"{INTRO}\n\n{commands_text}", colour=render.BRAND_COLOUR
     )
-    if len(lines) > 0 and len("\n".join(lines)) > render.FIELD_VALUE_LIMIT:
-        rest = render.clip_lines(lines, 4000)
-        embed.clear_fields()
-        embed.description = f"{INTRO}\n\n{rest}"
     embed.add_field(
         name="Links in chat",
         value=(

@@ -277,7 +277,15 @@ async def test_dropped_gateway_resumes_and_answers_next_command(diplobrief: Runn
     assert diplobrief.double.gateway_events_of("resume")
     message = only_message(record)
     assert message.ephemeral
-    assert "/summarize" in str(message.embeds[0])
+    help_text = message.embeds[0]["description"]
+    for usage in (
+        "**/summarize** url [sentences] [method]",
+        "**/brief** [topic] [country] [days]",
+        "**/digest subscribe**",
+        "**/article remove** id",
+        "**Summarize article**",
+    ):
+        assert usage in help_text
 
 
 def add_second_guild(double: DiscordDouble) -> p.FakeGuild:
