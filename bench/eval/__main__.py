@@ -59,6 +59,14 @@ SECTIONS: tuple[tuple[str, str, list[str], str], ...] = (
         "and metonyms count; seas, peninsulas and regions must not).",
     ),
     (
+        "People and organizations",
+        "entities",
+        [],
+        "The seed's gold people and organizations through the product's own path (plain-text "
+        "extraction, then the pipeline): found under the canonical name, with mention counts "
+        '(mentions by role alone, such as "the secretary of state", are not counted).',
+    ),
+    (
         "Article extraction",
         "extraction",
         [],
