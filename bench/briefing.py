@@ -3,6 +3,8 @@
 About 200 real articles (BBC News Summary dev, DUC 2006 documents) are analysed once, then
 stored many times as wire copies (cut after a sentence, a credit line added), spread over
 the window in episodes, so stories of many copies and near-duplicates exist as in real feeds.
+Besides wall times it prints the worst event-loop stall while each call ran (a task ticking
+every 2 ms) and the longest garbage-collector pause within it.
 Run: `python -m bench.briefing [ARTICLES] [--db PATH] [--runs N]`.
 """
 
@@ -10,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import os
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,14 +28,13 @@ from bench.common import bbc_articles, read_jsonl, shared_path
 from bot import briefing
 from bot.nlp.countries import count_countries
 from bot.nlp.extract import extract_text
-from bot.nlp.models import Analysis, Country, ExtractedArticle
+from bot.nlp.models import Analysis, ExtractedArticle
 from bot.nlp.pipeline import analyze_many, load_nlp
-from storage.store import Store, fts_query
+from storage.store import Store
 
 GUILD = 1
 WINDOW_DAYS = 30
 TARGET_SECONDS = 1.0
-MAX_NAMES = 12  # people and organisations per article the digest carries
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 DATELINES = ("LONDON (Wire)", "WASHINGTON (AP)", "GENEVA (Reuters)", "BEIJING (AFP)")
 OUTLETS = ("wire.example", "courier.example", "herald.example", "gazette.example", "post.example")
@@ -130,134 +132,110 @@ async def build_database(path: Path, articles: int, seed: int = 7) -> None:
     print(f"stored {written} articles in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-class ProposedDigestSource:
-    """A prototype of the Store method the briefing asks for: digests read with three SELECTs.
+class LoopStalls:
+    """The longest time the event loop could not run a task, measured by a ticking task.
 
-    Bench-only: it reads the SQLite file directly to measure what `Store.article_digests`
-    would cost; the product reads only through the Store.
+    Also the longest garbage-collector pause seen meanwhile: a full collection stops the loop
+    too, however the code that triggered it was written.
     """
 
-    def __init__(self, store: Store, path: Path) -> None:
-        self.store = store
-        self.path = path
+    TICK = 0.002
 
-    def _digests(
-        self, guild_id: int | None, since: datetime, until: datetime
-    ) -> list[briefing.ArticleDigest]:
-        window = (
-            guild_id,
-            since.astimezone(UTC).isoformat(timespec="microseconds"),
-            until.astimezone(UTC).isoformat(timespec="microseconds"),
-        )
-        with sqlite3.connect(self.path) as conn:
-            rows = conn.execute(
-                "SELECT a.id, a.title, a.url, a.site_name, a.added_at,"
-                f" substr(a.text, 1, {briefing.LEAD_CHARS}), length(a.text),"
-                " (SELECT group_concat(c.code || ' ' || c.mentions, ',') FROM countries c"
-                "  WHERE c.article_id = a.id),"
-                " (SELECT group_concat(e.name, char(31)) FROM entities e"
-                f"  WHERE e.article_id = a.id AND e.position < {MAX_NAMES}"
-                "  AND e.label IN ('PERSON', 'ORG'))"
-                " FROM articles a WHERE a.guild_id IS ? AND a.added_at >= ? AND a.added_at < ?"
-                " ORDER BY a.added_at, a.id",
-                window,
-            ).fetchall()
-        digests = []
-        for row in rows:
-            countries = []
-            for pair in (row[7] or "").split(","):
-                if pair:
-                    code, mentions = pair.split(" ")
-                    countries.append(Country(code, briefing.country_name(code), int(mentions)))
-            digests.append(
-                briefing.ArticleDigest(
-                    id=row[0],
-                    title=row[1],
-                    url=row[2],
-                    site_name=row[3],
-                    added_at=datetime.fromisoformat(row[4]),
-                    lead=row[5],
-                    text_length=row[6],
-                    countries=tuple(countries),
-                    names=tuple(row[8].split("\x1f")) if row[8] else (),
-                )
-            )
-        return digests
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self.worst_gc = 0.0
+        self._gc_started = 0.0
+        self._task: asyncio.Task[None] | None = None
 
-    async def digests(
-        self, guild_id: int | None, since: datetime, until: datetime
-    ) -> list[briefing.ArticleDigest]:
-        return await asyncio.to_thread(self._digests, guild_id, since, until)
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.TICK)
+            self.worst = max(self.worst, loop.time() - before - self.TICK)
 
-    async def matching(self, guild_id: int | None, topic: str, ids: Sequence[int]) -> set[int]:
-        query = fts_query(topic)
-        if query is None:
-            return set()
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.worst_gc = max(self.worst_gc, time.perf_counter() - self._gc_started)
 
-        def read() -> set[int]:
-            with sqlite3.connect(self.path) as conn:
-                rows = conn.execute(
-                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (query,)
-                )
-                return {row[0] for row in rows} & set(ids)
+    async def __aenter__(self) -> LoopStalls:
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(0)
+        return self
 
-        return await asyncio.to_thread(read)
-
-    async def articles(
-        self, guild_id: int | None, ids: Sequence[int]
-    ) -> dict[int, briefing.LoadedArticle]:
-        analyses = await self.store.load_analyses(guild_id, ids)
-        found = {}
-        for article_id in ids:
-            article = await self.store.get_article(guild_id, article_id)
-            if article is not None and article_id in analyses:
-                found[article_id] = briefing.LoadedArticle(article, analyses[article_id])
-        return found
+    async def __aexit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._on_gc)
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
-async def _median_seconds(runs: int, make: Callable[[], Awaitable[object]]) -> float:
+async def _median_seconds(
+    runs: int, make: Callable[[], Awaitable[object]]
+) -> tuple[float, LoopStalls]:
+    """Median wall time of `runs` calls, and the worst loop stall across them."""
     times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await make()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    async with LoopStalls() as stalls:
+        for _ in range(runs):
+            started = time.perf_counter()
+            await make()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times), stalls
 
 
-async def time_briefing(path: Path, runs: int) -> None:
-    """Median wall time of build_briefing today and with the proposed digest read."""
+def _stall(stalls: LoopStalls) -> str:
+    return (
+        f"worst loop stall {stalls.worst * 1000:4.0f} ms (longest GC {stalls.worst_gc * 1000:.0f})"
+    )
+
+
+async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> None:
+    """Median wall time of build_briefing and its parts, and how long the event loop stalled.
+
+    With `freeze_gc`, objects alive after the first briefing (imported modules, caches) are
+    moved out of the collector's sight with gc.freeze(), as a long-running bot could do after
+    start-up: full collections then no longer walk them, and stalls show our code alone.
+    """
     since = NOW - timedelta(days=WINDOW_DAYS)
     store = await Store.open(path)
     try:
         count = await store.count_articles(GUILD)
-        proposed = ProposedDigestSource(store, path)
-        result = await briefing.build_briefing(proposed, GUILD, now=NOW, days=WINDOW_DAYS)
-        today = await _median_seconds(
+        result = await briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
+        whole, whole_stalls = await _median_seconds(
             runs, lambda: briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
         )
-        with_digests = await _median_seconds(
-            runs, lambda: briefing.build_briefing(proposed, GUILD, now=NOW, days=WINDOW_DAYS)
+        read, read_stalls = await _median_seconds(
+            runs, lambda: store.article_digests(GUILD, since, NOW)
         )
-        read = await _median_seconds(runs, lambda: proposed.digests(GUILD, since, NOW))
-        digests = await proposed.digests(GUILD, since, NOW)
-        started = time.perf_counter()
+        digests = await store.article_digests(GUILD, since, NOW)
         cpu_times = []
         for _ in range(runs):
             started = time.perf_counter()
             briefing.plan_briefing(digests, until=NOW, window=NOW - since)
             cpu_times.append(time.perf_counter() - started)
         cpu = statistics.median(cpu_times)
-        by_country = await _median_seconds(
+        by_country, country_stalls = await _median_seconds(
             runs,
             lambda: briefing.build_briefing(
-                proposed, GUILD, now=NOW, days=WINDOW_DAYS, country="China"
+                store, GUILD, now=NOW, days=WINDOW_DAYS, country="China"
             ),
         )
-        by_topic = await _median_seconds(
+        by_topic, topic_stalls = await _median_seconds(
             runs,
             lambda: briefing.build_briefing(
-                proposed, GUILD, now=NOW, days=WINDOW_DAYS, topic="election"
+                store, GUILD, now=NOW, days=WINDOW_DAYS, topic="election"
             ),
+        )
+        relations, relations_stalls = await _median_seconds(
+            1,
+            lambda: briefing.country_relations(store, GUILD, "China", now=NOW, days=WINDOW_DAYS),
         )
     finally:
         await store.close()
@@ -265,18 +243,21 @@ async def time_briefing(path: Path, runs: int) -> None:
     print(
         f"briefing: {count} stored articles, {WINDOW_DAYS}-day window, load average {load:.1f}, "
         f"{result.stories_found} stories, median of {runs} (target < {TARGET_SECONDS:.1f} s)"
+        + (", start-up objects frozen (gc.freeze)" if freeze_gc else "")
     )
     print(
-        f"  build_briefing, today's Store API       {today:6.3f} s  ({today / TARGET_SECONDS:.2f}×)"
+        f"  build_briefing                   {whole:6.3f} s  ({whole / TARGET_SECONDS:.2f}×)"
+        f"  {_stall(whole_stalls)}"
     )
+    print(f"    Store.article_digests          {read:6.3f} s           {_stall(read_stalls)}")
+    print(f"    cluster + rank (worker thread) {cpu:6.3f} s")
     print(
-        f"  build_briefing, proposed digest read    {with_digests:6.3f} s  "
-        f"({with_digests / TARGET_SECONDS:.2f}×)"
+        f"  … with country=China             {by_country:6.3f} s           {_stall(country_stalls)}"
     )
-    print(f"    digest read                           {read:6.3f} s")
-    print(f"    cluster + rank (worker thread)        {cpu:6.3f} s")
-    print(f"  … with country=China                    {by_country:6.3f} s")
-    print(f"  … with topic=election                   {by_topic:6.3f} s")
+    print(f"  … with topic=election            {by_topic:6.3f} s           {_stall(topic_stalls)}")
+    print(
+        f"  country_relations (full window, once) {relations:6.3f} s    {_stall(relations_stalls)}"
+    )
     for story in result.stories:
         print(f"  - {story.title[:70]} ({story.reports} reports, {len(story.sources)} links)")
 
@@ -287,12 +268,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("articles", nargs="?", type=int, default=10_000)
     parser.add_argument("--db", type=Path, help="reuse or create this SQLite file")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--freeze-gc", action="store_true", help="gc.freeze() after the first briefing"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         path = args.db or Path(folder) / "briefing-bench.sqlite"
         if not path.exists():
             asyncio.run(build_database(path, args.articles))
-        asyncio.run(time_briefing(path, args.runs))
+        asyncio.run(time_briefing(path, args.runs, freeze_gc=args.freeze_gc))
 
 
 if __name__ == "__main__":

@@ -1245,89 +1245,101 @@ async def _load_analyses(
     in_guild = "article_id IN (SELECT value FROM json_each(?))"
     guild_ids_json = json.dumps([row[0] for row in article_rows])
 
-    async def rows(sql: str) -> list[sqlite3.Row]:
+    async def chunks(sql: str) -> AsyncIterator[list[sqlite3.Row]]:
+        # Chunks, not all rows at once: a month of analyses is ~1M rows of Python objects.
         async with conn.execute(sql, (guild_ids_json,)) as cursor:
-            return list(await cursor.fetchall())
+            async for chunk in _chunks(cursor):
+                yield chunk
 
     summary_texts: dict[int, list[str]] = {}
     summary_indices: dict[int, list[int]] = {}
-    for article_id, text, sentence_index in await rows(
+    async for chunk in chunks(
         f"SELECT article_id, text, sentence_index FROM summary_sentences WHERE {in_guild}"
         " ORDER BY article_id, position"
     ):
-        summary_texts.setdefault(article_id, []).append(text)
-        if sentence_index is not None:
-            summary_indices.setdefault(article_id, []).append(sentence_index)
+        for article_id, text, sentence_index in chunk:
+            summary_texts.setdefault(article_id, []).append(text)
+            if sentence_index is not None:
+                summary_indices.setdefault(article_id, []).append(sentence_index)
 
     aliases: dict[tuple[int, int], list[str]] = {}
-    for article_id, entity_position, alias in await rows(
+    async for chunk in chunks(
         f"SELECT article_id, entity_position, alias FROM entity_aliases WHERE {in_guild}"
         " ORDER BY article_id, entity_position, position"
     ):
-        aliases.setdefault((article_id, entity_position), []).append(alias)
+        for article_id, entity_position, alias in chunk:
+            aliases.setdefault((article_id, entity_position), []).append(alias)
     entities: dict[int, list[Entity]] = {}
-    for article_id, position, name, label, mentions, title in await rows(
+    async for chunk in chunks(
         f"SELECT article_id, position, name, label, mentions, title FROM entities WHERE {in_guild}"
         " ORDER BY article_id, position"
     ):
-        entities.setdefault(article_id, []).append(
-            Entity(
-                name=name,
-                label=label,
-                mentions=mentions,
-                aliases=tuple(aliases.get((article_id, position), ())),
-                title=title,
+        for article_id, position, name, label, mentions, title in chunk:
+            entities.setdefault(article_id, []).append(
+                Entity(
+                    name=name,
+                    label=label,
+                    mentions=mentions,
+                    aliases=tuple(aliases.get((article_id, position), ())),
+                    title=title,
+                )
             )
-        )
 
     countries: dict[int, list[Country]] = {}
-    for article_id, code, name, mentions in await rows(
+    async for chunk in chunks(
         f"SELECT article_id, code, name, mentions FROM countries WHERE {in_guild}"
         " ORDER BY article_id, position"
     ):
-        countries.setdefault(article_id, []).append(Country(code, name, mentions))
+        for article_id, code, name, mentions in chunk:
+            countries.setdefault(article_id, []).append(Country(code, name, mentions))
 
     mentions_by_article: dict[int, list[CountryMention]] = {}
-    for article_id, code, text, start, end, sentence in await rows(
+    async for chunk in chunks(
         "SELECT article_id, code, text, start_offset, end_offset, sentence_index"
         f" FROM country_mentions WHERE {in_guild} ORDER BY article_id, position"
     ):
-        mentions_by_article.setdefault(article_id, []).append(
-            CountryMention(code, text, start, end, sentence)
-        )
+        for article_id, code, text, start, end, sentence in chunk:
+            mentions_by_article.setdefault(article_id, []).append(
+                CountryMention(code, text, start, end, sentence)
+            )
 
     spans: dict[int, list[tuple[int, int]]] = {}
-    for article_id, start, end in await rows(
+    async for chunk in chunks(
         f"SELECT article_id, start_offset, end_offset FROM sentences WHERE {in_guild}"
         " ORDER BY article_id, position"
     ):
-        spans.setdefault(article_id, []).append((start, end))
+        for article_id, start, end in chunk:
+            spans.setdefault(article_id, []).append((start, end))
 
     quotes: dict[int, list[Quote]] = {}
-    for article_id, text, speaker, start, end, title, cue, partial in await rows(
+    async for chunk in chunks(
         "SELECT article_id, text, speaker, start_offset, end_offset, title, cue, partial"
         f" FROM quotes WHERE {in_guild} ORDER BY article_id, position"
     ):
-        quotes.setdefault(article_id, []).append(
-            Quote(text, speaker, start, end, title=title, cue=cue, partial=bool(partial))
-        )
+        for article_id, text, speaker, start, end, title, cue, partial in chunk:
+            quotes.setdefault(article_id, []).append(
+                Quote(text, speaker, start, end, title=title, cue=cue, partial=bool(partial))
+            )
 
-    return {
-        article_id: Analysis(
-            summary=Summary(
-                method=method,
-                sentences=tuple(summary_texts.get(article_id, ())),
-                sentence_indices=tuple(summary_indices.get(article_id, ())),
-            ),
-            entities=tuple(entities.get(article_id, ())),
-            countries=tuple(countries.get(article_id, ())),
-            quotes=tuple(quotes.get(article_id, ())),
-            country_mentions=tuple(mentions_by_article.get(article_id, ())),
-            sentence_spans=tuple(spans.get(article_id, ())),
-            language=language,
-        )
-        for article_id, method, language in article_rows
-    }
+    analyses: dict[int, Analysis] = {}
+    for start in range(0, len(article_rows), ROWS_PER_CHUNK):
+        if start:
+            await asyncio.sleep(0)  # let other tasks run between chunks of a big read
+        for article_id, method, language in article_rows[start : start + ROWS_PER_CHUNK]:
+            analyses[article_id] = Analysis(
+                summary=Summary(
+                    method=method,
+                    sentences=tuple(summary_texts.get(article_id, ())),
+                    sentence_indices=tuple(summary_indices.get(article_id, ())),
+                ),
+                entities=tuple(entities.get(article_id, ())),
+                countries=tuple(countries.get(article_id, ())),
+                quotes=tuple(quotes.get(article_id, ())),
+                country_mentions=tuple(mentions_by_article.get(article_id, ())),
+                sentence_spans=tuple(spans.get(article_id, ())),
+                language=language,
+            )
+    return analyses
 
 
 _SUBSCRIPTION_COLUMNS = (
