@@ -563,7 +563,8 @@ class Store:
         articles needs, without reading their full texts and analyses.
         """
         # One pass over the window; each article's countries and names come from their
-        # primary-key ranges, joined into one string per article in stored order.
+        # primary-key ranges, joined into one string per article in stored order (group_concat
+        # follows its ordered subquery; SQLite before 3.44 has no ORDER BY inside aggregates).
         sql = (
             "SELECT a.id, a.title, a.url, a.site_name, a.added_at, substr(a.text, 1, :lead),"
             " length(a.text), a.source_path,"
