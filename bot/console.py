@@ -137,7 +137,12 @@ class Console:
             path = Path(target)
             data = await asyncio.to_thread(read_article_file, path)
             report = await self.service.add_document(
-                self.guild_id, data, name=str(path), method=method, sentences=sentences
+                self.guild_id,
+                data,
+                name=str(path),
+                source_path=str(path),
+                method=method,
+                sentences=sentences,
             )
         note = "" if report.created else "(already stored)\n"
         return note + text_render.article_report(
@@ -167,6 +172,7 @@ class Console:
             self.guild_id,
             await asyncio.to_thread(read_article_file, path),
             name=str(path),
+            source_path=str(path),
             title=command.option("title"),
         )
         verb = "Added" if report.created else "Already stored:"
