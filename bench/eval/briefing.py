@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="clusters to evaluate")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems")
+    parser.add_argument("--markdown", action="store_true", help="(the table is always Markdown)")
     args = parser.parse_args(argv)
     if not DUC.exists():
         sys.stderr.write(f"needs the shared datasets at {DUC}\n")
