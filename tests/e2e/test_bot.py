@@ -400,3 +400,27 @@ async def test_search_pages_turn_for_the_searcher_only(diplobrief: RunningBot) -
     await diplobrief.click(message, buttons["Next ▶"]["custom_id"], member="pat_member")
     assert message.embeds[0]["footer"]["text"].startswith("Page 2 of 2")
     assert len(message.embeds[0]["fields"]) == 2
+
+
+async def test_article_add_from_an_attached_file(diplobrief: RunningBot, pages: PageServer) -> None:
+    # The attachment's CDN address is served by the local page server.
+    attachment = {
+        "filename": "ceasefire.txt",
+        "size": 600,
+        "url": pages.url("news/ceasefire.txt"),
+        "content_type": "text/plain; charset=utf-8",
+    }
+    added = await diplobrief.slash("article add", {"file": attachment}, timeout_s=60)
+    embed = only_message(added).embeds[0]
+    assert embed["title"] == "Ceasefire Talks Resume in Doha"
+    assert "Qatar" in str(embed["fields"])
+
+    pdf = {**attachment, "filename": "report.pdf", "url": pages.url("report.pdf")}
+    refused = await diplobrief.slash("article add", {"file": pdf})
+    assert not refused.deferred
+    assert ".txt or .html" in only_message(refused).embeds[0]["description"]
+    huge = {**attachment, "size": 50_000_000}
+    too_big = await diplobrief.slash("article add", {"file": huge})
+    assert "limit is 5 MB" in only_message(too_big).embeds[0]["description"]
+    nothing = await diplobrief.slash("article add", {"title": "Only a title"})
+    assert only_message(nothing).ephemeral
