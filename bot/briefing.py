@@ -5,7 +5,7 @@ light `ArticleDigest` (title, lead, actors, time): copies are collapsed, the res
 into stories and ranked. Then only the shown stories' reports are read in full to summarise
 them. The async entry points (`build_briefing`, `country_relations`) read the Store and run
 the CPU work in a worker thread; the pure functions (`cluster_stories`, `rank_stories`,
-`summarize_story`, `compose_briefing`, `relations_from`) work on already loaded data.
+`summarize_story`, `compose_briefing`, `relations_from_sentences`) work on already loaded data.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from bot.errors import UserFacingError
 from bot.nlp.countries import NOT_A_COUNTRY, country_names, country_table
 from bot.nlp.models import Analysis, Quote
 from bot.text_render import display_title
-from storage.records import ArticleDigest, StoredArticle
+from storage.records import ArticleDigest, CountrySentence, StoredArticle
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -861,47 +861,64 @@ def compose_briefing(
 # --- relations -----------------------------------------------------------------------------
 
 
-def relations_from(
-    items: Sequence[LoadedArticle], code: str, *, since: datetime, until: datetime
-) -> Relations:
-    """Countries named in the same sentences as `code`, with counts and one example each."""
-    counts: Counter[str] = Counter()
-    examples: dict[str, tuple[tuple[int, int], str, StoredArticle]] = {}
-    seen_sentences: set[str] = set()
-    naming = 0
+def country_sentences_of(items: Sequence[LoadedArticle], code: str) -> list[CountrySentence]:
+    """The sentences of loaded articles that name `code`, as the Store's country_sentences."""
+    found = []
     for item in items:
-        codes_by_sentence: dict[int, set[str]] = defaultdict(set)
+        codes_by_sentence: dict[int, dict[str, None]] = defaultdict(dict)
         for mention in item.analysis.country_mentions:
-            codes_by_sentence[mention.sentence].add(mention.code)
+            codes_by_sentence[mention.sentence][mention.code] = None
         sentences: list[str] | None = None
         for index, codes in sorted(codes_by_sentence.items()):
             if code not in codes:
                 continue
             if sentences is None:
                 sentences = _sentences(item)
-            text = sentences[index] if index < len(sentences) else ""
-            key = " ".join(text.casefold().split())
-            if key in seen_sentences:  # a wire copy's sentence is one statement, not two
-                continue
-            seen_sentences.add(key)
-            naming += 1
-            others = codes - {code}
-            for other in others:
-                counts[other] += 1
-                # A short sentence naming just the two reads best as the example.
-                quality = (len(others), abs(len(text.split()) - 25))
-                if _is_prose(text) and (other not in examples or quality < examples[other][0]):
-                    examples[other] = (quality, text, item.article)
-                elif other not in examples:
-                    examples[other] = ((99, 99), text, item.article)
+            found.append(
+                CountrySentence(
+                    article_id=item.article.id,
+                    sentence_index=index,
+                    text=sentences[index] if index < len(sentences) else "",
+                    codes=tuple(codes),
+                    title=item.article.title,
+                    opening="" if item.article.title else item.article.text,
+                )
+            )
+    return found
+
+
+def relations_from_sentences(
+    sentences: Sequence[CountrySentence], code: str, *, since: datetime, until: datetime
+) -> Relations:
+    """Countries named in the same sentences as `code`, with counts and one example each."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, tuple[tuple[int, int], CountrySentence]] = {}
+    seen_sentences: set[str] = set()
+    naming = 0
+    for sentence in sentences:
+        text = sentence.text
+        key = " ".join(text.casefold().split())
+        if key in seen_sentences:  # a wire copy's sentence is one statement, not two
+            continue
+        seen_sentences.add(key)
+        naming += 1
+        others = set(sentence.codes) - {code}
+        for other in others:
+            counts[other] += 1
+            # A short sentence naming just the two reads best as the example.
+            quality = (len(others), abs(len(text.split()) - 25))
+            if _is_prose(text) and (other not in examples or quality < examples[other][0]):
+                examples[other] = (quality, sentence)
+            elif other not in examples:
+                examples[other] = ((99, 99), sentence)
     relations = tuple(
         Relation(
             code=other,
             name=country_name(other),
             sentences=counts[other],
-            example=examples[other][1],
-            example_article_id=examples[other][2].id,
-            example_title=display_title(examples[other][2].title, examples[other][2].text),
+            example=examples[other][1].text,
+            example_article_id=examples[other][1].article_id,
+            example_title=display_title(examples[other][1].title, examples[other][1].opening),
         )
         for other in sorted(counts, key=lambda c: (-counts[c], c))
     )
@@ -912,6 +929,15 @@ def relations_from(
         until=until,
         relations=relations,
         sentences=naming,
+    )
+
+
+def relations_from(
+    items: Sequence[LoadedArticle], code: str, *, since: datetime, until: datetime
+) -> Relations:
+    """Relations of `code` in already loaded articles (oldest first), as /relations gives them."""
+    return relations_from_sentences(
+        country_sentences_of(items, code), code, since=since, until=until
     )
 
 
@@ -1032,8 +1058,11 @@ async def country_relations(
     """Who the country is dealing with: countries named in the same sentences, with examples."""
     since, until = _check_window(now, days)
     code = resolve_country(country).code
-    items = await load_window(store, guild_id, since, until)
-    return await asyncio.to_thread(relations_from, items, code, since=since, until=until)
+    # SQL picks the few sentences naming the country; no article or analysis is read whole.
+    sentences = await store.country_sentences(guild_id, code, since, until)
+    return await asyncio.to_thread(
+        relations_from_sentences, sentences, code, since=since, until=until
+    )
 
 
 # --- JSON ----------------------------------------------------------------------------------

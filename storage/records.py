@@ -144,3 +144,15 @@ class DigestDelivery:
     finished_at: datetime | None
     message_id: int | None
     detail: str | None
+
+
+@dataclass(frozen=True)
+class CountrySentence:
+    """One stored sentence that names a country, with every country it names: /relations' input."""
+
+    article_id: int
+    sentence_index: int
+    text: str  # the sentence as the pipeline split it ("" when its span is missing)
+    codes: tuple[str, ...]  # every country the sentence names, the asked one included
+    title: str | None  # the article's title
+    opening: str  # the text's first characters, for an article without a title ("" otherwise)

@@ -32,6 +32,7 @@ from bot.nlp.models import (
 from storage.records import (
     AddResult,
     ArticleDigest,
+    CountrySentence,
     DigestDelivery,
     DigestSubscription,
     SearchHit,
@@ -81,6 +82,9 @@ _ARTICLE_COLUMNS = (
 # Separators inside group_concat: control characters that names and codes never contain.
 _FIELD_SEPARATOR = "\x1f"
 _ITEM_SEPARATOR = "\x1e"
+# What str.strip() removes, for SQL's ltrim; and enough of an untitled text to title it by.
+_BLANK = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_OPENING_CHARS = 200
 
 
 # --- pure helpers -------------------------------------------------------------------------
@@ -613,6 +617,73 @@ class Store:
                         )
                     )
         return digests
+
+    async def country_sentences(
+        self, guild_id: int | None, code: str, since: datetime, until: datetime
+    ) -> list[CountrySentence]:
+        """The sentences naming `code` in the guild's articles added in [since, until).
+
+        Oldest article first, then in text order; each carries every country it names and its
+        text cut from the article by its stored span, so /relations reads a few sentences
+        instead of every article and analysis of the window.
+        """
+        # The window's mentions of the country come from the code index; each sentence's other
+        # countries from its article's primary-key range. An article stored without sentence
+        # spans (none written) gives its whole text, split into lines here as the pipeline does.
+        sql = (
+            "WITH naming AS (SELECT DISTINCT m.article_id, m.sentence_index"
+            "  FROM country_mentions m JOIN articles a ON a.id = m.article_id"
+            "  WHERE m.code = :code AND a.guild_id IS :guild AND a.added_at >= :since"
+            "  AND a.added_at < :until)"
+            " SELECT a.id, n.sentence_index, a.title,"
+            " CASE WHEN a.title IS NULL OR a.title = ''"
+            "  THEN substr(ltrim(a.text, :blank), 1, :opening) ELSE '' END,"
+            " CASE WHEN s.article_id IS NOT NULL"
+            "  THEN substr(a.text, s.start_offset + 1, s.end_offset - s.start_offset)"
+            "  WHEN NOT EXISTS (SELECT 1 FROM sentences WHERE article_id = a.id) THEN a.text"
+            "  ELSE '' END,"
+            " s.article_id IS NOT NULL OR EXISTS (SELECT 1 FROM sentences WHERE article_id = a.id),"
+            " (SELECT group_concat(code, :item) FROM (SELECT DISTINCT code FROM country_mentions"
+            "   WHERE article_id = n.article_id AND sentence_index = n.sentence_index))"
+            " FROM naming n JOIN articles a ON a.id = n.article_id"
+            " LEFT JOIN sentences s"
+            "  ON s.article_id = n.article_id AND s.position = n.sentence_index"
+            " ORDER BY a.added_at, a.id, n.sentence_index"
+        )
+        params = {
+            "code": code,
+            "guild": guild_id,
+            "since": _format_time(since),
+            "until": _format_time(until),
+            "blank": _BLANK,
+            "opening": _OPENING_CHARS,
+            "item": _ITEM_SEPARATOR,
+        }
+        found: list[CountrySentence] = []
+        lines: dict[int, list[str]] = {}
+        async with self._reading() as conn, conn.execute(sql, params) as cursor:
+            async for rows in _chunks(cursor):
+                for article_id, index, title, opening, text, has_spans, codes in rows:
+                    if has_spans:
+                        sentence = text.strip()
+                    else:
+                        if article_id not in lines:
+                            lines[article_id] = [
+                                ln.strip() for ln in text.splitlines() if ln.strip()
+                            ]
+                        article_lines = lines[article_id]
+                        sentence = article_lines[index] if index < len(article_lines) else ""
+                    found.append(
+                        CountrySentence(
+                            article_id=article_id,
+                            sentence_index=index,
+                            text=sentence,
+                            codes=tuple(codes.split(_ITEM_SEPARATOR)),
+                            title=title,
+                            opening=opening,
+                        )
+                    )
+        return found
 
     # --- analyses -------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ from bot.briefing import (
     build_briefing,
     cluster_stories,
     country_relations,
+    load_window,
+    relations_from,
     resolve_country,
     without_dateline,
 )
@@ -498,3 +500,29 @@ def test_duc_story_summaries_beat_first_sentences(nlp: Language) -> None:
             )
     assert sum(ours) / 3 >= 0.34
     assert sum(ours) / 3 >= sum(leads) / 3 + 0.02
+
+
+async def test_relations_from_the_store_match_the_loaded_articles(
+    store: Store, nlp: Language
+) -> None:
+    """The SQL path gives what reading every article and analysis gives, example included."""
+    seed = SEED.read_text(encoding="utf-8")
+    when = NOW - timedelta(hours=3)
+    await add(store, nlp, seed, url="https://www.washingtontimes.com/kerry-beijing", when=when)
+    await add(store, nlp, SUMMIT_COURIER, url="https://courier.example/summit", when=when)
+    await add(store, nlp, SUMMIT_HERALD, url="https://herald.example/summit", when=when)
+    await add(store, nlp, SUMMIT_WIRE_COPY, url=None, when=NOW - timedelta(hours=2))
+    # Written for this test: no headline line, so the title comes from the opening words.
+    untitled = (
+        "   China and Japan held talks on fishing rights while North Korea watched, officials "
+        "said on Friday after a long day of meetings in a hotel near the harbour of Busan.\n"
+        "South Korea hosted the meeting, and China thanked Seoul for its help with the talks."
+    )
+    await add(store, nlp, untitled, url=None, when=NOW - timedelta(hours=1))
+    await add(store, nlp, seed, url="https://other.example/kerry", when=when, guild_id=GUILD + 1)
+    since, until = NOW - timedelta(days=7), NOW
+    loaded = await load_window(store, GUILD, since, until)
+    for code in ("KP", "CN", "US", "JP", "KR"):
+        expected = relations_from(loaded, code, since=since, until=until)
+        assert await country_relations(store, GUILD, code, now=NOW) == expected
+        assert expected.sentences > 0
