@@ -93,7 +93,9 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     """The /summarize answer: linked title, source line, summary, countries, people, a quote."""
     title = clip(display_title(article.title, article.text), TITLE_LIMIT)
     embed = discord.Embed(title=title, url=article.url or None, colour=BRAND_COLOUR)
-    source = " · ".join(x for x in (article.site_name, article.published, article.byline) if x)
+    # Pages often list one author several ways ("Troy Smith; Troy L Smith"): show the first.
+    byline = (article.byline or "").split(";")[0].strip()
+    source = " · ".join(x for x in (article.site_name, article.published, byline) if x)
     if source:
         embed.set_author(name=clip(source, TITLE_LIMIT))
     bullets = [f"• {clip(s, 900)}" for s in analysis.summary.sentences]
@@ -119,7 +121,7 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     embed.set_footer(
         text=clip(
             f"Article #{article.id} · {analysis.summary.method} summary · "
-            f"{len(analysis.quotes)} quotes",
+            f"{len(analysis.quotes)} quote{'' if len(analysis.quotes) == 1 else 's'}",
             FOOTER_LIMIT,
         )
     )
