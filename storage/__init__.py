@@ -16,7 +16,8 @@
   with HIGHLIGHT_START/HIGHLIGHT_END ("**"); `search_ids` gives matching ids only.
 - Briefings read light `ArticleDigest`s of a window (`article_digests`) and then only the
   articles they show (`get_articles`, `load_analyses`); rows are converted in chunks so a
-  10,000-row read never stalls the event loop for long.
+  10,000-row read never stalls the event loop for long. /relations reads only the sentences
+  that name the country (`country_sentences`), not whole articles.
 - Digests: `DigestSubscription` rows (one per channel) and `DigestDelivery` rows (one per
   subscription and local date, marked sent only after Discord accepted the message).
 """
@@ -24,6 +25,7 @@
 from storage.records import (
     AddResult,
     ArticleDigest,
+    CountrySentence,
     DigestDelivery,
     DigestSubscription,
     SearchHit,
@@ -45,6 +47,7 @@ __all__ = [
     "HIGHLIGHT_START",
     "AddResult",
     "ArticleDigest",
+    "CountrySentence",
     "DigestDelivery",
     "DigestSubscription",
     "SearchHit",
