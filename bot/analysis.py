@@ -7,16 +7,21 @@ import concurrent.futures
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from spacy.language import Language
 
+from bot.domain.analysis import Analysis
+from bot.domain.articles import ExtractedArticle
+from bot.domain.limits import DEFAULT_SENTENCES
 from bot.nlp.extract import extract
-from bot.nlp.models import Analysis, ExtractedArticle
-from bot.nlp.pipeline import DEFAULT_SENTENCES, analyze, load_nlp
+from bot.nlp.pipeline import analyze, load_nlp
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,13 @@ def run_request(nlp: Language, request: AnalysisRequest) -> AnalyzedArticle:
 
 
 class Analyzer(Protocol):
-    """Something that analyses documents without blocking the event loop."""
+    """Something that runs CPU work (article analysis, story clustering) off the event loop."""
 
     async def analyze(self, request: AnalysisRequest) -> AnalyzedArticle: ...
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a pure, module-level function (picklable, with picklable arguments)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -110,6 +119,10 @@ class ProcessPoolAnalyzer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, _run_in_worker, request)
 
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, function, *args)
+
     async def close(self) -> None:
         await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
 
@@ -130,6 +143,9 @@ class ThreadAnalyzer:
 
     async def analyze(self, request: AnalysisRequest) -> AnalyzedArticle:
         return await asyncio.to_thread(self._run, request)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(function, *args)
 
     async def close(self) -> None:
         return None

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError
 from bot.nlp.pipeline import default_model_name
 
 DEFAULT_DATABASE = "data/diplobrief.db"

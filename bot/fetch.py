@@ -26,7 +26,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from bot.errors import FetchError
+from bot.domain.errors import FetchError
 
 log = logging.getLogger(__name__)
 

@@ -10,21 +10,28 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.client import NO_PINGS, defer, handle_interaction_error
-from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
-from bot.links import find_links
-from bot.nlp.extract import MAX_INPUT_BYTES
-from bot.nlp.summarize import DEFAULT_METHOD, METHODS
-from bot.service import ArticleReport, check_summary_options
+from bot.domain.articles import ArticleReport
+from bot.domain.errors import NotFoundError, PermissionDeniedError, UserFacingError
+from bot.domain.limits import (
+    ARTICLE_FILE_SUFFIXES,
+    DEFAULT_SENTENCES,
+    DEFAULT_SUMMARY_METHOD,
+    MAX_INPUT_BYTES,
+    MAX_SENTENCES,
+    SUMMARY_METHODS,
+)
+from bot.domain.links import find_links
+from bot.domain.text import display_title
+from bot.services.articles import check_summary_options
+from commands import embeds
+from commands.replies import Reply, handle_interaction_error, scope_of
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
+    from commands.client import DiplobriefBot
 
 log = logging.getLogger(__name__)
 
-METHOD_CHOICES = [app_commands.Choice(name=m, value=m) for m in METHODS][:25]
-ATTACHMENT_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".md")
+METHOD_CHOICES = [app_commands.Choice(name=m, value=m) for m in SUMMARY_METHODS][:25]
 
 
 def require_url(url: str) -> str:
@@ -49,11 +56,8 @@ def article_view(report: ArticleReport) -> discord.ui.View:
 
 async def send_report(interaction: discord.Interaction, report: ArticleReport) -> None:
     """The answer to a deferred /summarize or context-menu call."""
-    interaction.extras["answered"] = True
-    await interaction.followup.send(
-        embed=render.article_embed(report.article, report.analysis),
-        view=article_view(report),
-        allowed_mentions=NO_PINGS,
+    await Reply.of(interaction).send(
+        embed=embeds.article_embed(report.article, report.analysis), view=article_view(report)
     )
 
 
@@ -81,12 +85,11 @@ class QuotesButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
         try:
-            report = await bot.articles.article(interaction.guild_id, self.article_id)
+            report = await bot.app.articles.article(scope_of(interaction), self.article_id)
             quotes = [(q.text, q.speaker, q.title) for q in report.analysis.quotes]
-            title = f"Quotes · {render.display_title(report.article.title, report.article.text)}"
-            await interaction.response.send_message(
-                embed=render.quotes_embed(title, quotes, url=report.article.url),
-                ephemeral=True,
+            title = f"Quotes · {display_title(report.article.title, report.article.text)}"
+            await Reply.of(interaction).send(
+                embed=embeds.quotes_embed(title, quotes, url=report.article.url), ephemeral=True
             )
         except Exception as error:
             await handle_interaction_error(interaction, error)
@@ -116,9 +119,9 @@ class PeopleButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
         try:
-            report = await bot.articles.article(interaction.guild_id, self.article_id)
-            await interaction.response.send_message(
-                embed=render.people_countries_embed(report.article, report.analysis),
+            report = await bot.app.articles.article(scope_of(interaction), self.article_id)
+            await Reply.of(interaction).send(
+                embed=embeds.people_countries_embed(report.article, report.analysis),
                 ephemeral=True,
             )
         except Exception as error:
@@ -156,7 +159,7 @@ class ArticleGroup(app_commands.Group):
                 "Paste the article as `text` or attach it as a .txt/.html `file`."
             )
         if file is not None:
-            if not file.filename.lower().endswith(ATTACHMENT_SUFFIXES):
+            if not file.filename.lower().endswith(ARTICLE_FILE_SUFFIXES):
                 raise UserFacingError("Attach a .txt or .html file.")
             if file.size > MAX_INPUT_BYTES:
                 limit_mb = MAX_INPUT_BYTES / 1e6
@@ -165,11 +168,11 @@ class ArticleGroup(app_commands.Group):
                 )
         if url:
             url = require_url(url)
-        await defer(interaction)
+        await Reply.of(interaction).defer()
         data: bytes | str = await file.read() if file is not None else (text or "")
         name = file.filename if file is not None else "pasted text"
-        report = await self.bot.articles.add_document(
-            interaction.guild_id,
+        report = await self.bot.app.articles.add_document(
+            scope_of(interaction),
             data,
             name=name,
             title=title,
@@ -183,13 +186,8 @@ class ArticleGroup(app_commands.Group):
     async def list_(
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
-        articles = await self.bot.articles.list_articles(
-            interaction.guild_id, limit=25, offset=(page - 1) * 25
-        )
-        total = await self.bot.store.count_articles(interaction.guild_id)
-        await interaction.response.send_message(
-            embed=render.article_list_embed(articles, total), ephemeral=True
-        )
+        found = await self.bot.app.articles.article_page(scope_of(interaction), page)
+        await Reply.of(interaction).send(embed=embeds.article_list_embed(found), ephemeral=True)
 
     @app_commands.command(
         name="remove", description="Remove a stored article (needs Manage Messages)"
@@ -201,8 +199,8 @@ class ArticleGroup(app_commands.Group):
             raise PermissionDeniedError(
                 "You need the Manage Messages permission to remove articles."
             )
-        await self.bot.articles.remove_article(interaction.guild_id, id)
-        await interaction.response.send_message(f"Removed article #{id}.", ephemeral=True)
+        await self.bot.app.articles.remove_article(scope_of(interaction), id)
+        await Reply.of(interaction).send(content=f"Removed article #{id}.", ephemeral=True)
 
 
 class ArticlesCog(commands.Cog):
@@ -228,8 +226,8 @@ class ArticlesCog(commands.Cog):
     @app_commands.command(name="summarize", description="Summarize a news article from a link")
     @app_commands.describe(
         url="Link to the article",
-        sentences="How many sentences (1–10, default 3)",
-        method=f"Summary method (default {DEFAULT_METHOD})",
+        sentences=f"How many sentences (1–{MAX_SENTENCES}, default {DEFAULT_SENTENCES})",
+        method=f"Summary method (default {DEFAULT_SUMMARY_METHOD})",
     )
     @app_commands.choices(method=METHOD_CHOICES)
     @app_commands.guild_only()
@@ -237,14 +235,14 @@ class ArticlesCog(commands.Cog):
         self,
         interaction: discord.Interaction,
         url: str,
-        sentences: app_commands.Range[int, 1, 10] = 3,
+        sentences: app_commands.Range[int, 1, MAX_SENTENCES] = DEFAULT_SENTENCES,
         method: str | None = None,
     ) -> None:
         url = require_url(url)
         check_summary_options(method, sentences)
-        await defer(interaction)
-        report = await self.bot.articles.add_url(
-            interaction.guild_id,
+        await Reply.of(interaction).defer()
+        report = await self.bot.app.articles.add_url(
+            scope_of(interaction),
             url,
             added_by=interaction.user.id,
             method=method,
@@ -261,25 +259,22 @@ class ArticlesCog(commands.Cog):
         links = find_links(text)
         if not links:
             raise NotFoundError("That message has no article link.")
-        await defer(interaction)
+        reply = Reply.of(interaction)
+        await reply.defer()
         failures: list[str] = []
         for url in links:
             try:
-                report = await self.bot.articles.add_url(
-                    interaction.guild_id, url, added_by=interaction.user.id
+                report = await self.bot.app.articles.add_url(
+                    scope_of(interaction), url, added_by=interaction.user.id
                 )
             except UserFacingError as err:
                 failures.append(f"{url}: {err}")
                 continue
             await send_report(interaction, report)
         if failures:
-            if not interaction.extras.get("answered"):
+            if not reply.state.answered:
                 raise UserFacingError("\n".join(failures))
-            await interaction.followup.send(
-                embed=render.error_embed("\n".join(failures)),
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
-            )
+            await reply.send(embed=embeds.error_embed("\n".join(failures)), ephemeral=True)
 
 
 async def setup(bot: DiplobriefBot) -> None:

@@ -17,7 +17,7 @@ from functools import cached_property
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from bot.nlp.models import Entity
+from bot.domain.analysis import Entity
 
 log = logging.getLogger(__name__)
 

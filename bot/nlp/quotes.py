@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from bot.domain.analysis import Quote
 from bot.nlp.entities import HONORIFICS, ROLE_NOUNS, EntityIndex, person_words_of
-from bot.nlp.models import Quote
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import re
@@ -13,7 +12,6 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.kl import KLSummarizer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.lsa import LsaSummarizer
@@ -21,13 +19,14 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.reduction import ReductionSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
 
-from bot.nlp.models import Summary
+from bot.domain.analysis import Summary
+from bot.domain.limits import DEFAULT_SUMMARY_METHOD, SUMMARY_METHODS
+from bot.nlp.text_filters import CLAUSE_END, CONTACT, stemmer, stop_words
 
 log = logging.getLogger(__name__)
 
-DEFAULT_METHOD = "diplobrief"
+DEFAULT_METHOD = DEFAULT_SUMMARY_METHOD
 SUMY_METHODS: tuple[str, ...] = (
     "lexrank",
     "textrank",
@@ -38,12 +37,13 @@ SUMY_METHODS: tuple[str, ...] = (
     "reduction",
 )
 METHODS: tuple[str, ...] = (DEFAULT_METHOD, "lead", *SUMY_METHODS)
+# The domain lists the methods for the front ends; this is where they are implemented.
+assert set(METHODS) == set(SUMMARY_METHODS), "bot.domain.limits.SUMMARY_METHODS is out of date"
 
 MIN_CANDIDATE_WORDS = 6  # shorter sentences are fragments, captions or datelines
 HEADING_MAX_WORDS = 14  # a line this short without final punctuation is a heading
 KL_MAX_CANDIDATES = 120  # KL's greedy search is quadratic in sentences and words
 
-_TERMINAL = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 # Lines that frame an article rather than tell it; only short ones are dropped, since a
 # caption or byline glued to a real sentence still carries the story.
 _BOILERPLATE = re.compile(
@@ -54,7 +54,6 @@ _BOILERPLATE = re.compile(
 )
 BOILERPLATE_MAX_WORDS = 20
 _OPENING_QUOTES = frozenset({'"', "“", "'", "‘", "`"})
-_CONTACT = re.compile(r"\S+@\S+\.\w+|https?://|www\.")
 
 
 @dataclass(frozen=True)
@@ -130,25 +129,15 @@ class _BoundedKLSummarizer(KLSummarizer):
         return ratings
 
 
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    return frozenset(get_stop_words("english"))
-
-
-@functools.cache
-def _stemmer() -> Callable[[str], str]:
-    return functools.lru_cache(maxsize=65536)(Stemmer("english"))
-
-
 def _line_is_heading(sent: Span, words: Sequence[str]) -> bool:
     text = sent.text.strip()
-    return bool(text) and not _TERMINAL.search(text) and len(words) <= HEADING_MAX_WORDS
+    return bool(text) and not CLAUSE_END.search(text) and len(words) <= HEADING_MAX_WORDS
 
 
 def prepare(doc: Doc) -> Prepared:
     """Split the parse into candidate sentences and headings, once per document."""
-    stop_words = _stop_words()
-    stem = _stemmer()
+    stops = stop_words()
+    stem = stemmer()
     candidates: list[Candidate] = []
     headings: list[str] = []
     paragraph = 0
@@ -167,7 +156,7 @@ def prepare(doc: Doc) -> Prepared:
             continue
         if len(words) < MIN_CANDIDATE_WORDS:
             continue
-        stems = tuple(stem(w.lower()) for w in words if w.lower() not in stop_words)
+        stems = tuple(stem(w.lower()) for w in words if w.lower() not in stops)
         candidates.append(
             Candidate(
                 index=index,
@@ -178,7 +167,7 @@ def prepare(doc: Doc) -> Prepared:
                 stems=stems,
                 boilerplate=bool(
                     (_BOILERPLATE.search(text) and len(words) <= BOILERPLATE_MAX_WORDS)
-                    or _CONTACT.search(text)
+                    or CONTACT.search(text)
                 ),
             )
         )
@@ -204,7 +193,7 @@ def sumy_document(prepared: Prepared) -> ObjectDocumentModel:
 
 
 def _sumy_summarizer(method: str, wanted: int) -> Any:
-    stem = _stemmer()
+    stem = stemmer()
     summarizer: Any
     if method == "lexrank":
         summarizer = LexRankSummarizer(stem)
@@ -222,7 +211,7 @@ def _sumy_summarizer(method: str, wanted: int) -> Any:
         summarizer = ReductionSummarizer(stem)
     else:
         raise ValueError(f"unknown sumy method {method!r}")
-    summarizer.stop_words = _stop_words()
+    summarizer.stop_words = stop_words()
     return summarizer
 
 
@@ -279,9 +268,9 @@ DEFAULT_WEIGHTS = DiplobriefWeights()
 def _title_stems(title: str | None) -> tuple[str, ...]:
     if not title:
         return ()
-    stem = _stemmer()
-    stop_words = _stop_words()
-    return tuple(stem(w.lower()) for w in re.findall(r"\w+", title) if w.lower() not in stop_words)
+    stem = stemmer()
+    stops = stop_words()
+    return tuple(stem(w.lower()) for w in re.findall(r"\w+", title) if w.lower() not in stops)
 
 
 def diplobrief_scores(

@@ -1,19 +1,51 @@
-"""Frozen rows the Store returns, so callers never see SQL rows or connections."""
+"""Articles before and after storage, search results and stored quotes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.nlp.models import Country, ExtractedArticle
+from bot.domain.analysis import Analysis, Country
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of cleaned text copied verbatim from the source: maps offsets back to the file."""
+
+    clean_start: int
+    source_start: int
+    length: int
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """An article's metadata and cleaned body, before any NLP."""
+
+    text: str
+    title: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    site_name: str | None = None
+    url: str | None = None
+    source_kind: str = "text"  # "text" or "html"
+    segments: tuple[Segment, ...] = ()
+
+    def source_offset(self, clean_offset: int) -> int:
+        """Offset in the original source for an offset in `text` (identity for HTML)."""
+        if self.source_kind != "text" or not self.segments:
+            return clean_offset
+        for seg in reversed(self.segments):
+            if clean_offset >= seg.clean_start:
+                return seg.source_start + min(clean_offset - seg.clean_start, seg.length)
+        return clean_offset
 
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """An article as kept for one guild (None = the console), with its summary sentences."""
+    """An article as kept in one scope (a server's or a user's library), with its summary."""
 
     id: int
-    guild_id: int | None
+    scope: int
     url: str | None
     canonical_url: str | None
     title: str | None
@@ -43,7 +75,24 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
-class ArticleDigest:
+class AddResult:
+    """The stored article and whether this call created it (False: it was already there)."""
+
+    article: StoredArticle
+    created: bool
+
+
+@dataclass(frozen=True)
+class ArticleReport:
+    """A stored article with its analysis, and whether this request added it."""
+
+    article: StoredArticle
+    analysis: Analysis
+    created: bool
+
+
+@dataclass(frozen=True)
+class ArticleLead:
     """What clustering and ranking need of one article: its opening, actors and time, no more."""
 
     id: int
@@ -59,11 +108,11 @@ class ArticleDigest:
 
 
 @dataclass(frozen=True)
-class AddResult:
-    """The stored article and whether this call created it (False: it was already there)."""
+class ArticlePage:
+    """One page of a library's articles, newest first, and how many there are in all."""
 
-    article: StoredArticle
-    created: bool
+    articles: tuple[StoredArticle, ...]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -80,6 +129,10 @@ class SearchHit:
     snippet: str
     added_at: datetime
     snippet_parts: tuple[tuple[str, bool], ...] = ()
+
+
+HIGHLIGHT_START = "**"
+HIGHLIGHT_END = "**"
 
 
 @dataclass(frozen=True)
@@ -103,47 +156,6 @@ class StoredQuote:
     article_title: str | None
     article_url: str | None
     added_at: datetime
-
-
-@dataclass(frozen=True)
-class DigestSubscription:
-    """A channel's daily digest: when (local clock), what (topic, country), and its state."""
-
-    id: int
-    guild_id: int
-    channel_id: int
-    local_time: str  # "HH:MM" on the subscription's clock
-    timezone: str  # IANA name
-    topic: str | None
-    country: str | None
-    quiet: bool  # True: post nothing on a day with no news
-    created_by: int | None
-    created_at: datetime
-    next_due_at: datetime
-    last_digest_until: datetime | None  # the previous digest covered articles up to here
-    last_sent_at: datetime | None
-    paused_reason: str | None = None  # Discord refused the channel; not sent until re-subscribed
-    paused_at: datetime | None = None
-
-    @property
-    def paused(self) -> bool:
-        """Whether deliveries are stopped until someone subscribes the channel again."""
-        return self.paused_reason is not None
-
-
-@dataclass(frozen=True)
-class DigestDelivery:
-    """One occurrence of a subscription (its local date) and how far its delivery got."""
-
-    subscription_id: int
-    local_date: str  # ISO date on the subscription's clock
-    status: str  # sending | sent | quiet | skipped | failed
-    nonce: str
-    due_at: datetime
-    started_at: datetime
-    finished_at: datetime | None
-    message_id: int | None
-    detail: str | None
 
 
 @dataclass(frozen=True)

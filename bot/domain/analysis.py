@@ -1,40 +1,11 @@
-"""Frozen domain objects produced by the analysis pipeline and kept by the Store."""
+"""What the analysis pipeline learns from one article: frozen values, kept as they are stored."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of cleaned text copied verbatim from the source: maps offsets back to the file."""
-
-    clean_start: int
-    source_start: int
-    length: int
-
-
-@dataclass(frozen=True)
-class ExtractedArticle:
-    """An article's metadata and cleaned body, before any NLP."""
-
-    text: str
-    title: str | None = None
-    byline: str | None = None
-    published: str | None = None
-    site_name: str | None = None
-    url: str | None = None
-    source_kind: str = "text"  # "text" or "html"
-    segments: tuple[Segment, ...] = ()
-
-    def source_offset(self, clean_offset: int) -> int:
-        """Offset in the original source for an offset in `text` (identity for HTML)."""
-        if self.source_kind != "text" or not self.segments:
-            return clean_offset
-        for seg in reversed(self.segments):
-            if clean_offset >= seg.clean_start:
-                return seg.source_start + min(clean_offset - seg.clean_start, seg.length)
-        return clean_offset
+MAX_PEOPLE_SHOWN = 6
+MIN_NOTABLE_QUOTE_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -99,5 +70,18 @@ class Analysis:
     countries: tuple[Country, ...]
     quotes: tuple[Quote, ...]
     country_mentions: tuple[CountryMention, ...] = ()
-    sentence_spans: tuple[tuple[int, int], ...] = field(default=())
+    sentence_spans: tuple[tuple[int, int], ...] = ()
     language: str = "en"
+
+    def people(self, limit: int = MAX_PEOPLE_SHOWN) -> list[str]:
+        """The most mentioned people of the article."""
+        return [e.name for e in self.entities if e.label == "PERSON"][:limit]
+
+    def notable_quote(self) -> Quote | None:
+        """The quote worth showing first: attributed, full rather than partial, of decent length."""
+        candidates = [
+            q for q in self.quotes if q.speaker and len(q.text.split()) >= MIN_NOTABLE_QUOTE_WORDS
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda q: (not q.partial, min(len(q.text), 200)))

@@ -29,5 +29,13 @@ class PermissionDeniedError(UserFacingError):
     """The member lacks the Discord permission a command needs."""
 
 
+class UnknownCountryError(UserFacingError):
+    """The user named a country we cannot resolve to an ISO code."""
+
+
+class InvalidScheduleError(UserFacingError):
+    """A time or timezone the user typed cannot be read."""
+
+
 class ConfigError(Exception):
     """A setting is missing or invalid; start-up stops with this one line."""

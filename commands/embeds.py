@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import discord
 
-from bot.briefing import Briefing, Relations, Story
-from bot.nlp.models import Analysis
-from bot.text_render import display_title, flag, notable_quote, people
-from storage.records import SearchHit, SearchPage, StoredArticle, StoredQuote
+from bot.domain.analysis import Analysis
+from bot.domain.articles import ArticlePage, SearchHit, SearchPage, StoredArticle, StoredQuote
+from bot.domain.digests import Digest, DigestSubscription
+from bot.domain.stories import Briefing, Relations, Story, StoryCountry
+from bot.domain.text import display_title, flag, plural
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -104,12 +106,12 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
         embed.add_field(
             name="Countries", value=clip(countries_line(analysis), FIELD_VALUE_LIMIT), inline=False
         )
-    names = people(analysis)
+    names = analysis.people()
     if names:
         embed.add_field(
             name="People", value=clip(", ".join(names), FIELD_VALUE_LIMIT), inline=False
         )
-    quote = notable_quote(analysis)
+    quote = analysis.notable_quote()
     if quote is not None:
         embed.add_field(
             name="Quote",
@@ -121,7 +123,7 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     embed.set_footer(
         text=clip(
             f"Article #{article.id} · {analysis.summary.method} summary · "
-            f"{len(analysis.quotes)} quote{'' if len(analysis.quotes) == 1 else 's'}",
+            f"{plural(len(analysis.quotes), 'quote')}",
             FOOTER_LIMIT,
         )
     )
@@ -201,22 +203,22 @@ def search_embed(
             value += f"\n{hit.url}"
         embed.add_field(name=name, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     pages = max(1, -(-page.total // page_size))
-    embed.set_footer(text=f"Page {page_number + 1} of {pages} · {page.total} articles")
+    embed.set_footer(text=f"Page {page_number + 1} of {pages} · {plural(page.total, 'article')}")
     return fit_embed(embed)
 
 
-def article_list_embed(articles: Sequence[StoredArticle], total: int) -> discord.Embed:
+def article_list_embed(page: ArticlePage) -> discord.Embed:
     embed = discord.Embed(title="Stored articles", colour=BRAND_COLOUR)
-    if not articles:
+    if not page.articles:
         embed.description = "No articles stored yet. Use /summarize or /article add."
         return embed
     lines = []
-    for a in articles:
+    for a in page.articles:
         title = clip(display_title(a.title, a.text), 120)
         linked = f"[{title}]({a.url})" if a.url else title
         lines.append(f"`#{a.id}` {linked} · {a.added_at:%Y-%m-%d}")
     embed.description = clip_lines(lines, DESCRIPTION_LIMIT)
-    embed.set_footer(text=f"{total} article(s) in this server")
+    embed.set_footer(text=f"{plural(page.total, 'article')} in this server")
     return embed
 
 
@@ -229,7 +231,7 @@ def clip_content(text: str) -> str:
 
 
 def _window_label(briefing: Briefing) -> str:
-    days = max(1, round((briefing.until - briefing.since).total_seconds() / 86400))
+    days = briefing.window.days
     span = "the last 24 hours" if days == 1 else f"the last {days} days"
     filters = []
     if briefing.topic:
@@ -241,7 +243,7 @@ def _window_label(briefing: Briefing) -> str:
 
 def story_embed(story: Story, index: int) -> discord.Embed:
     """One story: summary, countries, people, a quote, and every source."""
-    reports = f"{story.reports} report{'s' if story.reports != 1 else ''}"
+    reports = plural(story.reports, "report")
     embed = discord.Embed(
         title=clip(f"{index}. {story.title}", TITLE_LIMIT),
         url=next((s.url for s in story.sources if s.url), None),
@@ -274,8 +276,8 @@ def briefing_pages(briefing: Briefing, per_page: int = 3) -> list[list[discord.E
     header = discord.Embed(
         title="Briefing",
         description=(
-            f"{len(briefing.stories)} stor{'y' if len(briefing.stories) == 1 else 'ies'} from "
-            f"{briefing.articles_considered} article(s) in {_window_label(briefing)}."
+            f"{plural(len(briefing.stories), 'story')} from "
+            f"{plural(briefing.articles_considered, 'article')} in {_window_label(briefing)}."
         ),
         colour=BRAND_COLOUR,
     )
@@ -309,7 +311,7 @@ def relations_embed(relations: Relations) -> discord.Embed:
         return embed
     embed.description = (
         f"Countries named in the same sentence as {relations.name}, "
-        f"from {relations.sentences} sentence(s)."
+        f"from {plural(relations.sentences, 'sentence')}."
     )
     for relation in relations.relations[:MAX_FIELDS]:
         embed.add_field(
@@ -319,4 +321,142 @@ def relations_embed(relations: Relations) -> discord.Embed:
             value=clip(f"> {relation.example}\n#{relation.example_article_id}", FIELD_VALUE_LIMIT),
             inline=False,
         )
+    return fit_embed(embed)
+
+
+# --- daily digests -------------------------------------------------------------------------
+
+# Room kept in a digest message for the header's note about stories left out.
+_NOTE_ROOM = 120
+
+
+def timestamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: every reader sees it on their own clock."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def filters_text(topic: str | None, country: StoryCountry | None) -> str:
+    """ "on “sanctions” involving 🇨🇳 China": what a digest or briefing is limited to."""
+    parts = []
+    if topic:
+        parts.append(f"on “{topic}”")
+    if country:
+        parts.append(f"involving {flag(country.code)} {country.name}")
+    return " ".join(parts)
+
+
+def quiet_note(digest: Digest) -> str:
+    """The one line posted on a day with nothing new."""
+    about = filters_text(digest.briefing.topic, digest.briefing.country)
+    about = f" {about}" if about else ""
+    return f"Quiet day: nothing new{about} since {timestamp(digest.since)}."
+
+
+def briefing_embeds(briefing: Briefing, *, title: str) -> list[discord.Embed]:
+    """A briefing as ONE message's embeds: a header, then as many stories as Discord allows
+    (10 embeds, 6,000 characters), the header saying how many were left out."""
+    count = len(briefing.stories)
+    about = filters_text(briefing.topic, briefing.country)
+    header = discord.Embed(
+        title=clip(title, TITLE_LIMIT),
+        description=(
+            f"{plural(count, 'new story', 'new stories')}"
+            f"{' ' + about if about else ''} since {timestamp(briefing.since)}."
+        ),
+        colour=BRAND_COLOUR,
+    )
+    embeds = [header]
+    used = len(header) + _NOTE_ROOM
+    for index, story in enumerate(briefing.stories, start=1):
+        embed = story_embed(story, index)
+        room = EMBED_TOTAL_LIMIT - used
+        if len(embeds) >= MAX_EMBEDS or room < 300:
+            break
+        if len(embed) > room:
+            embed.clear_fields()
+            embed.description = clip(embed.description or "…", room - len(embed.title or ""))
+        embeds.append(embed)
+        used += len(embed)
+    left_out = count - (len(embeds) - 1)
+    if left_out:
+        header.set_footer(text=f"{plural(left_out, 'more story', 'more stories')}: see /brief")
+    return embeds
+
+
+def digest_message(digest: Digest) -> tuple[str | None, list[discord.Embed]]:
+    """Content and embeds of a digest: the briefing, or the quiet-day line."""
+    if not digest.has_news:
+        return quiet_note(digest), []
+    day = digest.local_date
+    title = f"Daily digest · {day:%A} {day.day} {day:%B %Y}"
+    return None, briefing_embeds(digest.briefing, title=title)
+
+
+def subscription_line(subscription: DigestSubscription, country: StoryCountry | None) -> str:
+    """One subscription in /digest list: where, when, what, and its state."""
+    parts = [
+        f"<#{subscription.channel_id}>",
+        f"{subscription.local_time} {subscription.timezone}",
+    ]
+    about = filters_text(subscription.topic, country)
+    if about:
+        parts.append(about)
+    if subscription.quiet:
+        parts.append("silent on quiet days")
+    if subscription.paused_reason:
+        since = f" since {timestamp(subscription.paused_at)}" if subscription.paused_at else ""
+        parts.append(f"**paused**{since}: {subscription.paused_reason}")
+    else:
+        parts.append(f"next {timestamp(subscription.next_due_at, 'R')}")
+    if subscription.last_sent_at:
+        parts.append(f"last sent {timestamp(subscription.last_sent_at, 'R')}")
+    return " · ".join(parts)
+
+
+def subscriptions_embed(
+    subscriptions: Sequence[DigestSubscription], countries: Mapping[str, StoryCountry]
+) -> discord.Embed:
+    """/digest list: the server's digests, paused ones with why (`countries` by ISO code)."""
+    embed = discord.Embed(title="Daily digests in this server", colour=BRAND_COLOUR)
+    if not subscriptions:
+        embed.description = "No channel gets a digest. Use /digest subscribe in one."
+        return embed
+    embed.description = clip_lines(
+        [
+            subscription_line(s, countries.get(s.country) if s.country else None)
+            for s in subscriptions
+        ],
+        DESCRIPTION_LIMIT,
+    )
+    paused = sum(1 for s in subscriptions if s.paused)
+    footer = plural(len(subscriptions), "digest")
+    if paused:
+        footer += f", {paused} paused: run /digest subscribe in the channel to resume"
+    embed.set_footer(text=footer)
+    return embed
+
+
+# --- help ----------------------------------------------------------------------------------
+
+HELP_INTRO = (
+    "I brief you on diplomatic news. Give me an article and I answer with a short summary, "
+    "the countries and people involved, and who said what. Everything I store stays in this "
+    "server."
+)
+
+
+def help_embed(command_lines: Sequence[str]) -> discord.Embed:
+    """/help: what the bot does and one line per command."""
+    commands_text = clip_lines(command_lines, DESCRIPTION_LIMIT - len(HELP_INTRO) - 2)
+    embed = discord.Embed(
+        title="Diplobrief", description=f"{HELP_INTRO}\n\n{commands_text}", colour=BRAND_COLOUR
+    )
+    embed.add_field(
+        name="Links in chat",
+        value=(
+            "When an admin turns on /autosummary for a channel, links people post there are "
+            "summarized as replies (up to 3 per message)."
+        ),
+        inline=False,
+    )
     return fit_embed(embed)

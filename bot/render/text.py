@@ -2,47 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
-from bot.nlp.models import Analysis, ExtractedArticle, Quote
-from storage.records import SearchPage, StoredArticle, StoredQuote
-
-if TYPE_CHECKING:
-    from bot.briefing import Briefing, Relations
-
-MAX_PEOPLE = 6
-MAX_QUOTES_SHOWN = 5
-
-
-def flag(code: str) -> str:
-    """The flag emoji of an ISO 3166-1 alpha-2 code."""
-    if len(code) != 2 or not code.isalpha():
-        return ""
-    return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in code.upper())
-
-
-def display_title(title: str | None, text: str) -> str:
-    """The article's title, or its opening words when it has none."""
-    if title:
-        return title
-    first = text.strip().split("\n", 1)[0]
-    return first if len(first) <= 90 else first[:89].rsplit(" ", 1)[0] + "…"
-
-
-def people(analysis: Analysis, limit: int = MAX_PEOPLE) -> list[str]:
-    """The most mentioned people of an article."""
-    return [e.name for e in analysis.entities if e.label == "PERSON"][:limit]
-
-
-def notable_quote(analysis: Analysis) -> Quote | None:
-    """The quote worth showing first: attributed, full rather than partial, of decent length."""
-    candidates = [q for q in analysis.quotes if q.speaker and len(q.text.split()) >= 4]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda q: (not q.partial, min(len(q.text), 200)))
+from bot.domain.analysis import Analysis
+from bot.domain.articles import (
+    ArticlePage,
+    ExtractedArticle,
+    SearchPage,
+    StoredArticle,
+    StoredQuote,
+)
+from bot.domain.stories import Briefing, Relations
+from bot.domain.text import display_title, flag, plural
 
 
 def quote_line(text: str, speaker: str | None, title: str | None = None) -> str:
@@ -75,10 +47,10 @@ def article_report(
             f"{flag(c.code)} {c.name} ({c.mentions})" for c in analysis.countries[:8]
         )
         lines.append(f"Countries: {countries}")
-    names = people(analysis)
+    names = analysis.people()
     if names:
         lines.append(f"People: {', '.join(names)}")
-    quote = notable_quote(analysis)
+    quote = analysis.notable_quote()
     if quote:
         lines.append("Quote: " + quote_line(quote.text, quote.speaker, quote.title))
     return "\n".join(lines)
@@ -97,7 +69,8 @@ def quotes_list(quotes: Sequence[StoredQuote]) -> str:
 def search_results(page: SearchPage, query: str) -> str:
     if not page.hits:
         return f"No articles match {query!r}."
-    out = [f"{page.total} article(s) match {query!r}:"]
+    matches = "matches" if page.total == 1 else "match"
+    out = [f"{plural(page.total, 'article')} {matches} {query!r}:"]
     for hit in page.hits:
         out.append(f"  #{hit.article_id} {hit.title or '(untitled)'}")
         snippet = "".join(text for text, _ in hit.snippet_parts)
@@ -106,44 +79,13 @@ def search_results(page: SearchPage, query: str) -> str:
     return "\n".join(out)
 
 
-def article_list(articles: Sequence[StoredArticle], total: int) -> str:
-    if not articles:
+def article_list(page: ArticlePage) -> str:
+    if not page.articles:
         return "No articles stored yet."
-    out = [f"{total} article(s):"]
-    for a in articles:
+    out = [f"{plural(page.total, 'article')}:"]
+    for a in page.articles:
         out.append(f"  #{a.id} {display_title(a.title, a.text)}  ({a.added_at:%Y-%m-%d})")
     return "\n".join(out)
-
-
-def analysis_json(path: str, article: ExtractedArticle, analysis: Analysis) -> dict[str, Any]:
-    """The `analyze --json` record; quote offsets point into the file for plain text."""
-    return {
-        "path": path,
-        "title": article.title,
-        "text": article.text,
-        "summary": {
-            "method": analysis.summary.method,
-            "sentences": list(analysis.summary.sentences),
-        },
-        "entities": [
-            {"name": e.name, "label": e.label, "mentions": e.mentions} for e in analysis.entities
-        ],
-        "countries": [
-            {"code": c.code, "name": c.name, "mentions": c.mentions} for c in analysis.countries
-        ],
-        "quotes": [
-            {
-                "text": q.text,
-                "speaker": q.speaker,
-                "title": q.title,
-                "cue": q.cue,
-                "partial": q.partial,
-                "start": article.source_offset(q.start),
-                "end": article.source_offset(q.end),
-            }
-            for q in analysis.quotes
-        ],
-    }
 
 
 def analysis_text(path: str, article: ExtractedArticle, analysis: Analysis) -> str:
@@ -162,22 +104,17 @@ def analysis_text(path: str, article: ExtractedArticle, analysis: Analysis) -> s
     return "\n".join(lines)
 
 
-def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False)
-
-
 def briefing_text(briefing: Briefing) -> str:
     """The console's briefing: each story with its summary, actors, a quote and sources."""
     if not briefing.stories:
         return f"No stories: nothing stored between {briefing.since:%Y-%m-%d %H:%M} and now."
     count = len(briefing.stories)
     out = [
-        f"Briefing: {count} stor{'y' if count == 1 else 'ies'} from "
-        f"{briefing.articles_considered} article(s)"
+        f"Briefing: {plural(count, 'story')} from {plural(briefing.articles_considered, 'article')}"
     ]
     for index, story in enumerate(briefing.stories, start=1):
         out.append("")
-        out.append(f"{index}. {story.title}  ({story.reports} report(s))")
+        out.append(f"{index}. {story.title}  ({plural(story.reports, 'report')})")
         for sentence in story.summary:
             out.append(
                 textwrap.fill(sentence, 100, initial_indent="   • ", subsequent_indent="     ")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-MAX_LINKS_PER_MESSAGE = 3
+from bot.domain.limits import LINKS_PER_MESSAGE
+
+MAX_LINKS_PER_MESSAGE = LINKS_PER_MESSAGE
 
 _URL = re.compile(r"<?(https?://[^\s<>]+)>?", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\"”’"
