@@ -26,11 +26,12 @@ from pathlib import Path
 
 from bench.common import bbc_articles, read_jsonl, shared_path
 from bot import briefing
+from bot.domain.analysis import Analysis
+from bot.domain.articles import ExtractedArticle
 from bot.nlp.countries import count_countries
 from bot.nlp.extract import extract_text
-from bot.nlp.models import Analysis, ExtractedArticle
 from bot.nlp.pipeline import analyze_many, load_nlp
-from storage.store import Store
+from storage import SqliteStore
 
 GUILD = 1
 WINDOW_DAYS = 30
@@ -109,7 +110,7 @@ async def build_database(path: Path, articles: int, seed: int = 7) -> None:
     scale = articles / sum(weights)
     copies = [max(1, round(w * scale)) for w in weights]
     copies[-1] += articles - sum(copies)
-    store = await Store.open(path)
+    store = await SqliteStore.open(path)
     written = 0
     started = time.perf_counter()
     try:
@@ -123,7 +124,7 @@ async def build_database(path: Path, articles: int, seed: int = 7) -> None:
                     text_copy, analysis_copy = wire_copy(article, analysis, copy, rng)
                     text_copy = replace(text_copy, url=f"{text_copy.url}/{index}")
                     when = rng.choice(episodes) + timedelta(minutes=rng.uniform(-600, 600))
-                    result = await store.add_article(
+                    result = await store.articles.add(
                         GUILD, text_copy, analysis_copy, now=min(when, NOW - timedelta(minutes=1))
                     )
                     written += int(result.created)
@@ -201,9 +202,9 @@ async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> No
     start-up: full collections then no longer walk them, and stalls show our code alone.
     """
     since = NOW - timedelta(days=WINDOW_DAYS)
-    store = await Store.open(path)
+    store = await SqliteStore.open(path)
     try:
-        count = await store.count_articles(GUILD)
+        count = await store.articles.count(GUILD)
         result = await briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
         if freeze_gc:
             gc.collect()
@@ -212,9 +213,9 @@ async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> No
             runs, lambda: briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
         )
         read, read_stalls = await _median_seconds(
-            runs, lambda: store.article_digests(GUILD, since, NOW)
+            runs, lambda: store.articles.leads(GUILD, since, NOW)
         )
-        digests = await store.article_digests(GUILD, since, NOW)
+        digests = await store.articles.leads(GUILD, since, NOW)
         cpu_times = []
         for _ in range(runs):
             started = time.perf_counter()

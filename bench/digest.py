@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
+from bot.digest import MAX_CONCURRENT_SENDS, PACER_MARGIN_S, DigestScheduler, first_due
 
 from bot.analysis import AnalysisRequest, run_request
-from bot.digest import MAX_CONCURRENT_SENDS, PACER_MARGIN_S, DigestScheduler, first_due
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
 from bot.nlp.pipeline import load_nlp
 from commands.digest import DiscordDigestSender
-from storage.store import Store
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
+from storage import SqliteStore
 from tests.discord_double import payloads as p
 from tests.discord_double.server import BOT_TOKEN, DiscordDouble
 
@@ -47,13 +47,13 @@ async def measure(count: int, workers: int, margin: float) -> None:
     try:
         await client.login(BOT_TOKEN)
         with tempfile.TemporaryDirectory() as tmp:
-            async with await Store.open(Path(tmp) / "digest.db") as store:
+            async with await SqliteStore.open(Path(tmp) / "digest.db") as store:
                 nlp = load_nlp()
                 seed = run_request(nlp, AnalysisRequest(data=SEED.read_text(encoding="utf-8")))
-                await store.add_article(guild.id, seed.article, seed.analysis, now=DUE)
+                await store.articles.add(guild.id, seed.article, seed.analysis, now=DUE)
                 created = datetime(2024, 6, 2, 12, 0, tzinfo=UTC)
                 for channel in channels:
-                    await store.subscribe_digest(
+                    await store.digests.subscribe(
                         guild.id,
                         channel.id,
                         local_time="08:00",

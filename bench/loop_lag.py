@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from bot.analysis import ProcessPoolAnalyzer
-from bot.client import DiplobriefBot
 from bot.config import Settings
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from commands.client import DiplobriefBot
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from tests.discord_double.fixtures import start_bot
 from tests.discord_double.server import DiscordDouble
 from tests.pages import PageServer, benchmark_page_ids

@@ -77,7 +77,7 @@ class ArticleRepository(Protocol):
         ...
 
     async def leads(
-        self, scope: int, window: Window, *, lead_chars: int, max_names: int
+        self, scope: int, window: Window, *, lead_chars: int = 1200, max_names: int = 12
     ) -> list[ArticleLead]:
         """Light views of the articles added in the window, oldest first (for clustering)."""
         ...
@@ -100,7 +100,9 @@ class ArticleRepository(Protocol):
 class SearchRepository(Protocol):
     """Full-text search of titles and bodies (see bot.domain.search for the query syntax)."""
 
-    async def search(self, scope: int, query: str, *, limit: int, offset: int = 0) -> SearchPage:
+    async def search(
+        self, scope: int, query: str, *, limit: int = 5, offset: int = 0
+    ) -> SearchPage:
         """One page of hits, best first, with snippets; any user text is safe."""
         ...
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_environment
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 
 def test_defaults() -> None:

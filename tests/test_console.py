@@ -9,9 +9,9 @@ import pytest
 
 from bot.analysis import ThreadAnalyzer
 from bot.console import Console, parse_line
-from bot.errors import FetchError
+from bot.domain.errors import FetchError
 from bot.service import ArticleService
-from storage.store import Store
+from storage import SqliteStore
 from tests.conftest import SEED
 
 
@@ -21,7 +21,7 @@ async def refuse_fetch(url: str) -> object:
 
 @pytest.fixture
 async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    store = await Store.open(tmp_path / "db.sqlite")
+    store = await SqliteStore.open(tmp_path / "db.sqlite")
     service = ArticleService(store, ThreadAnalyzer(None), refuse_fetch)  # type: ignore[arg-type]
     try:
         yield Console(service)

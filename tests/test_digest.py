@@ -13,11 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from spacy.language import Language
-
-from bot.analysis import AnalysisRequest, ThreadAnalyzer, run_request
-from bot.client import DiplobriefBot
-from bot.config import Settings
 from bot.digest import (
     DeliveryRefused,
     Digest,
@@ -31,8 +26,13 @@ from bot.digest import (
     parse_local_time,
     parse_timezone,
 )
+from spacy.language import Language
+
+from bot.analysis import AnalysisRequest, ThreadAnalyzer, run_request
+from bot.config import Settings
+from commands.client import DiplobriefBot
 from commands.digest import DigestCog, DiscordDigestSender
-from storage.store import Store
+from storage import SqliteStore, Store
 from tests.conftest import SEED
 from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot, bot_runner, discord_double  # noqa: F401
@@ -176,7 +176,7 @@ class RecordingSender:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "digest.sqlite") as opened:
+    async with await SqliteStore.open(tmp_path / "digest.sqlite") as opened:
         yield opened
 
 
@@ -190,7 +190,7 @@ async def subscribe(
     quiet: bool = False,
     topic: str | None = None,
 ) -> int:
-    subscription = await store.subscribe_digest(
+    subscription = await store.digests.subscribe(
         GUILD,
         channel_id,
         local_time=local_time,
@@ -294,7 +294,7 @@ async def test_refused_channel_is_paused_and_the_rest_still_sent(store: Store) -
     results = await scheduler.run_once(utc(2024, 6, 3, 8, 0))
     outcomes = {r.channel_id: r.outcome for r in results}
     assert outcomes == {1: "sent", 2: "sent", 3: "paused", 4: "sent", 5: "sent"}
-    [paused] = [s for s in await store.digest_subscriptions(GUILD) if s.paused]
+    [paused] = [s for s in await store.digests.subscriptions(GUILD) if s.paused]
     assert paused.channel_id == 3 and paused.paused_reason == "Unknown Channel"
     tomorrow = await scheduler.run_once(utc(2024, 6, 4, 8, 0))
     assert sorted(r.channel_id for r in tomorrow) == [1, 2, 4, 5]  # not retried forever
@@ -307,7 +307,7 @@ async def test_a_send_begun_long_before_a_restart_is_not_repeated(
     sub_id = await subscribe(store, 1, "08:00", "UTC", start)
     due = utc(2024, 6, 3, 8, 0)
     # The process began sending at 08:00 and died; it is back after Discord's nonce window.
-    await store.begin_digest_delivery(
+    await store.digests.begin_delivery(
         GUILD,
         sub_id,
         "2024-06-03",
@@ -404,7 +404,7 @@ async def store_article(
 ) -> None:
     """Analyse with the real pipeline and store, as the article service does."""
     result = run_request(nlp, AnalysisRequest(data=text, name=url, url=url))
-    await store.add_article(guild_id, result.article, result.analysis, now=when)
+    await store.articles.add(guild_id, result.article, result.analysis, now=when)
 
 
 # --- the real bot against the Discord double -----------------------------------------------
@@ -528,19 +528,19 @@ async def test_subscribe_command_is_for_channel_managers_and_checks_input_first(
         permissions=p.EVERYDAY_PERMISSIONS,
     )
     assert "Manage Channels" in refused.visible_messages[0].embeds[0]["description"]
-    assert await digest_bot.store.digest_subscriptions(digest_bot.guild_id) == []
+    assert await digest_bot.store.digests.subscriptions(digest_bot.guild_id) == []
 
     choices = await running.autocomplete("digest subscribe", {"timezone": "berl"}, "timezone")
     assert [c["value"] for c in choices] == ["Europe/Berlin"]
     confirmation = await digest_bot.subscribe(news, time="7:30", timezone="europe/berlin")
     assert confirmation.ephemeral
     assert "07:30 (Europe/Berlin)" in confirmation.content
-    [stored] = await digest_bot.store.digest_subscriptions(digest_bot.guild_id)
+    [stored] = await digest_bot.store.digests.subscriptions(digest_bot.guild_id)
     assert stored.channel_id == news.id
     assert stored.next_due_at == utc(2024, 6, 3, 5, 30)
     removed = await running.slash("digest unsubscribe", channel=news, member="olivia_owner")
     assert "no longer" in removed.visible_messages[0].content
-    assert await digest_bot.store.digest_subscriptions(digest_bot.guild_id) == []
+    assert await digest_bot.store.digests.subscriptions(digest_bot.guild_id) == []
 
 
 async def test_digests_arrive_at_local_time_in_two_timezones_with_only_new_stories(
@@ -748,7 +748,7 @@ async def test_preview_is_private_and_changes_nothing(digest_bot: DigestBot, nlp
     assert "no digest yet" in message.content
     assert "border patrols" in " ".join(story_titles(message))
     assert digest_posts(double, news) == []
-    assert await digest_bot.store.digest_subscriptions(digest_bot.guild_id) == []
+    assert await digest_bot.store.digests.subscriptions(digest_bot.guild_id) == []
 
 
 async def test_cog_runs_the_scheduler_in_the_background_and_stops_it_on_unload(

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.errors import FetchError
+from bot.domain.errors import FetchError
 from bot.fetch import (
     USER_AGENT,
     FetchedPage,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot import render
-from bot.nlp.models import Analysis, Country, Entity, Quote, Summary
-from storage.records import StoredArticle
+from bot.domain.analysis import Analysis, Country, Entity, Quote, Summary
+from bot.domain.articles import StoredArticle
 
 LONG_SENTENCE = "The delegations met again to discuss the draft communique in great detail. "
 

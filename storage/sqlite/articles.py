@@ -166,7 +166,7 @@ class SqliteArticles:
         return removed
 
     async def leads(
-        self, scope: int, window: Window, *, lead_chars: int, max_names: int
+        self, scope: int, window: Window, *, lead_chars: int = 1200, max_names: int = 12
     ) -> list[ArticleLead]:
         # One pass over the window; each article's countries and names come from their
         # primary-key ranges, joined into one string per article in stored order (group_concat

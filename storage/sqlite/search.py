@@ -55,7 +55,9 @@ class SqliteSearch:
     def __init__(self, database: SqliteDatabase) -> None:
         self._db = database
 
-    async def search(self, scope: int, query: str, *, limit: int, offset: int = 0) -> SearchPage:
+    async def search(
+        self, scope: int, query: str, *, limit: int = 5, offset: int = 0
+    ) -> SearchPage:
         match = fts_query(query)
         if match is None:
             return SearchPage(hits=(), total=0)

@@ -24,7 +24,7 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from tests.discord_double import payloads as p
 from tests.discord_double.server import (
     BOT_TOKEN,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.analysis import ProcessPoolAnalyzer
-from bot.client import DiplobriefBot
 from bot.config import Settings
+from commands.client import DiplobriefBot
 from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot
 from tests.discord_double.server import DiscordDouble, InteractionRecord

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.analysis import ThreadAnalyzer
-from bot.client import DiplobriefBot, run_bot, sync_commands
 from bot.config import Settings
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from commands.client import DiplobriefBot, run_bot, sync_commands
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot
 from tests.discord_double.server import BOT_TOKEN, DiscordDouble

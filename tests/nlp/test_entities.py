@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
+from bot.domain.analysis import Entity
 from bot.nlp.entities import EntityIndex, extract_entities
-from bot.nlp.models import Entity
 
 
 def index_of(nlp: Language, text: str) -> EntityIndex:

@@ -7,8 +7,8 @@ import random
 import pytest
 from spacy.language import Language
 
+from bot.domain.analysis import Quote
 from bot.nlp.entities import extract_entities
-from bot.nlp.models import Quote
 from bot.nlp.quotes import extract_quotes
 from tests.conftest import SHARED
 

@@ -1,4 +1,7 @@
-"""Storage fixtures: a real Store on a fresh SQLite file per test."""
+"""Storage fixtures: a real Store on a fresh database per test, seen only through its Protocol.
+
+The suite is written against storage.protocols, so every backend runs the same tests.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import Store
+from storage import Store, open_store
 
 
 @pytest.fixture
@@ -19,5 +22,8 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 async def store(db_path: Path) -> AsyncIterator[Store]:
     """An open Store, closed after the test."""
-    async with await Store.open(db_path) as opened:
+    opened = await open_store(db_path)
+    try:
         yield opened
+    finally:
+        await opened.close()

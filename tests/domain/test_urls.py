@@ -1,10 +1,11 @@
-"""canonical_url and fts_query: the pure helpers behind dedupe and safe search."""
+"""canonical_url and the search syntax: the pure rules behind dedupe and safe search."""
 
 from __future__ import annotations
 
 import pytest
 
-from storage import canonical_url, fts_query, text_fingerprint
+from bot.domain.urls import canonical_url, text_fingerprint
+from storage.sqlite.search import fts_query
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Briefings: stories told once across sources, ranked and filtered; country relations."""
+"""The briefing service: stories told once across sources, ranked and filtered; relations."""
 
 from __future__ import annotations
 
@@ -9,26 +9,19 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from bot.analysis import AnalysisRequest, run_request
-from bot.briefing import (
-    ArticleDigest,
-    Briefing,
-    Story,
-    UnknownCountryError,
-    article_source,
-    briefing_json,
-    build_briefing,
-    cluster_stories,
-    country_relations,
-    load_window,
-    relations_from,
-    resolve_country,
-    without_dateline,
-)
-from bot.errors import UserFacingError
-from bot.nlp.models import Country
-from storage.records import StoredArticle
-from storage.store import Store
+from bot.analysis import AnalysisRequest, ThreadAnalyzer, run_request
+from bot.domain.analysis import Country
+from bot.domain.articles import ArticleLead, CountrySentence, StoredArticle
+from bot.domain.errors import UnknownCountryError, UserFacingError
+from bot.domain.stories import Briefing, BriefingQuery, LoadedArticle, Relations, Story
+from bot.domain.window import Window
+from bot.nlp.country_lookup import resolve_country
+from bot.nlp.relations import relations_from_sentences
+from bot.nlp.stories import article_source, cluster_stories
+from bot.nlp.text_filters import without_dateline
+from bot.render.json import briefing_json
+from bot.services.briefings import BriefingService
+from storage import SqliteStore, Store
 from tests.conftest import SEED, shared_path
 
 GUILD = 7
@@ -115,13 +108,38 @@ async def add(
 ) -> StoredArticle:
     """Analyse with the real pipeline and store, as the article service would."""
     result = run_request(nlp, AnalysisRequest(data=text, name=url or "text", url=url))
-    added = await store.add_article(guild_id, result.article, result.analysis, now=when)
+    added = await store.articles.add(guild_id, result.article, result.analysis, now=when)
     return added.article
+
+
+ANALYZER = ThreadAnalyzer(None)  # the pure story functions run in a thread here, as in the CLI
+
+
+async def brief(
+    store: Store,
+    *,
+    days: int = 1,
+    topic: str | None = None,
+    country: str | None = None,
+    stories: int = 5,
+    sentences: int = 3,
+    now: datetime = NOW,
+    scope: int = GUILD,
+) -> Briefing:
+    """The briefing service's answer for the last `days` days, as /brief asks it."""
+    service = BriefingService(store, ANALYZER, lambda: now)
+    query = BriefingQuery(service.last_days(days), topic, country, stories, sentences)
+    return await service.brief(scope, query)
+
+
+async def relations_of(store: Store, country: str, *, days: int = 7) -> Relations:
+    service = BriefingService(store, ANALYZER, lambda: NOW)
+    return await service.relations(GUILD, country, service.last_days(days))
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> Store:
-    opened = await Store.open(tmp_path / "briefing.sqlite")
+    opened = await SqliteStore.open(tmp_path / "briefing.sqlite")
     yield opened  # type: ignore[misc]
     await opened.close()
 
@@ -178,7 +196,7 @@ def urls(story: Story) -> set[str | None]:
 
 
 async def test_two_outlets_and_a_wire_copy_are_one_story(same_day_news: Store) -> None:
-    briefing = await build_briefing(same_day_news, GUILD, now=NOW, days=1)
+    briefing = await brief(same_day_news, days=1)
     summit = story_with(briefing, "https://courier.example/summit")
     assert urls(summit) == {
         "https://courier.example/summit",
@@ -192,14 +210,14 @@ async def test_two_outlets_and_a_wire_copy_are_one_story(same_day_news: Store) -
 
 
 async def test_different_stories_on_the_same_day_stay_apart(same_day_news: Store) -> None:
-    briefing = await build_briefing(same_day_news, GUILD, now=NOW, days=1)
+    briefing = await brief(same_day_news, days=1)
     farm = story_with(briefing, "https://farmweekly.example/soy")
     assert urls(farm) == {"https://farmweekly.example/soy"}
     assert len(briefing.stories) == 2
 
 
 async def test_story_names_countries_people_quote_and_summary(same_day_news: Store) -> None:
-    briefing = await build_briefing(same_day_news, GUILD, now=NOW, days=1)
+    briefing = await brief(same_day_news, days=1)
     summit = story_with(briefing, "https://courier.example/summit")
     codes = [c.code for c in summit.countries]
     assert {"JP", "KR"} <= set(codes[:3])
@@ -214,7 +232,7 @@ async def test_story_names_countries_people_quote_and_summary(same_day_news: Sto
 
 
 async def test_summary_does_not_repeat_the_wire_copy(same_day_news: Store) -> None:
-    briefing = await build_briefing(same_day_news, GUILD, now=NOW, days=1, sentences_per_story=6)
+    briefing = await brief(same_day_news, days=1, sentences=6)
     summit = story_with(briefing, "https://courier.example/summit")
     opening = [s for s in summit.summary if "agreed on Tuesday" in s]
     assert len(opening) <= 1
@@ -235,23 +253,23 @@ async def test_same_article_under_two_urls_counts_once(store: Store, nlp: Langua
         url="https://mirror.example/summit?ref=feed",
         when=NOW - timedelta(hours=1),
     )
-    briefing = await build_briefing(store, GUILD, now=NOW, days=1)
+    briefing = await brief(store, days=1)
     assert len(briefing.stories) == 1
     assert briefing.stories[0].reports == 1
     assert len(briefing.stories[0].sources) == 1
 
 
 async def test_time_window_leaves_out_older_articles(same_day_news: Store) -> None:
-    day = await build_briefing(same_day_news, GUILD, now=NOW, days=1)
+    day = await brief(same_day_news, days=1)
     assert not any("rail" in (s.url or "") for story in day.stories for s in story.sources)
-    week = await build_briefing(same_day_news, GUILD, now=NOW, days=7)
+    week = await brief(same_day_news, days=7)
     assert any("rail" in (s.url or "") for story in week.stories for s in story.sources)
 
 
 async def test_empty_window_gives_an_empty_briefing(store: Store) -> None:
-    briefing = await build_briefing(store, GUILD, now=NOW, days=1)
+    briefing = await brief(store, days=1)
     assert briefing.stories == ()
-    assert briefing_json(briefing) == {"stories": []}
+    assert briefing_json(briefing)["stories"] == []
 
 
 async def test_other_guilds_articles_stay_out(store: Store, nlp: Language) -> None:
@@ -263,21 +281,21 @@ async def test_other_guilds_articles_stay_out(store: Store, nlp: Language) -> No
         when=NOW - timedelta(hours=1),
         guild_id=GUILD + 1,
     )
-    briefing = await build_briefing(store, GUILD, now=NOW, days=1)
+    briefing = await brief(store, days=1)
     assert briefing.stories == ()
 
 
 async def test_topic_filter(same_day_news: Store) -> None:
-    briefing = await build_briefing(same_day_news, GUILD, now=NOW, days=1, topic="soybean protest")
+    briefing = await brief(same_day_news, days=1, topic="soybean protest")
     assert [urls(s) for s in briefing.stories] == [{"https://farmweekly.example/soy"}]
-    nothing = await build_briefing(same_day_news, GUILD, now=NOW, days=1, topic="volcano")
+    nothing = await brief(same_day_news, days=1, topic="volcano")
     assert nothing.stories == ()
 
 
 async def test_country_filter_by_name_or_code(same_day_news: Store) -> None:
-    by_name = await build_briefing(same_day_news, GUILD, now=NOW, days=1, country="brazil")
+    by_name = await brief(same_day_news, days=1, country="brazil")
     assert [urls(s) for s in by_name.stories] == [{"https://farmweekly.example/soy"}]
-    by_code = await build_briefing(same_day_news, GUILD, now=NOW, days=1, country="KR")
+    by_code = await brief(same_day_news, days=1, country="KR")
     assert len(by_code.stories) == 1
     assert "https://herald.example/world/tokyo-summit" in urls(by_code.stories[0])
     assert by_code.country is not None and by_code.country.name == "South Korea"
@@ -293,22 +311,22 @@ def test_country_names_resolve_to_codes() -> None:
 
 async def test_unknown_country_is_a_clear_user_error(same_day_news: Store) -> None:
     with pytest.raises(UnknownCountryError, match="No country called 'Narnia'"):
-        await build_briefing(same_day_news, GUILD, now=NOW, country="Narnia")
+        await brief(same_day_news, country="Narnia")
     assert issubclass(UnknownCountryError, UserFacingError)
 
 
 async def test_bad_options_are_user_errors(store: Store) -> None:
     with pytest.raises(UserFacingError):
-        await build_briefing(store, GUILD, now=NOW, days=0)
+        await brief(store, days=0)
     with pytest.raises(UserFacingError):
-        await build_briefing(store, GUILD, now=NOW, max_stories=0)
+        await brief(store, stories=0)
 
 
 async def test_briefing_json_shape(same_day_news: Store) -> None:
-    record = briefing_json(await build_briefing(same_day_news, GUILD, now=NOW, days=1))
-    assert set(record) == {"stories"}
+    record = briefing_json(await brief(same_day_news, days=1))
+    assert set(record) == {"since", "until", "stories"}
     story = record["stories"][0]
-    assert set(story) == {"title", "summary", "countries", "people", "quote", "sources"}
+    assert set(story) == {"title", "summary", "countries", "people", "quote", "reports", "sources"}
     assert all(set(c) == {"code", "name"} for c in story["countries"])
     assert story["quote"] is None or set(story["quote"]) == {"text", "speaker"}
     assert all(set(s) == {"title", "url", "path"} for s in story["sources"])
@@ -324,7 +342,7 @@ async def test_relations_of_north_korea_in_the_seed(store: Store, nlp: Language)
         url="https://www.washingtontimes.com/kerry-beijing",
         when=NOW - timedelta(hours=1),
     )
-    relations = await country_relations(store, GUILD, "North Korea", now=NOW)
+    relations = await relations_of(store, "North Korea")
     assert relations.code == "KP"
     by_code = {r.code: r for r in relations.relations}
     assert {"CN", "US"} <= set(by_code)
@@ -345,12 +363,12 @@ async def test_relations_ignore_articles_outside_the_window(store: Store, nlp: L
         url="https://www.washingtontimes.com/kerry-beijing",
         when=NOW - timedelta(days=30),
     )
-    relations = await country_relations(store, GUILD, "KP", now=NOW, days=7)
+    relations = await relations_of(store, "KP", days=7)
     assert relations.relations == ()
 
 
-def digest(article_id: int, text: str, when: datetime, url: str | None = None) -> ArticleDigest:
-    return ArticleDigest(
+def digest(article_id: int, text: str, when: datetime, url: str | None = None) -> ArticleLead:
+    return ArticleLead(
         id=article_id,
         title=None,
         url=url,
@@ -398,10 +416,10 @@ async def test_a_file_ingested_from_the_command_line_is_a_source_by_its_path(
     store: Store, nlp: Language
 ) -> None:
     result = run_request(nlp, AnalysisRequest(data=SOYBEAN_FARMERS, name="feeds/soy.txt"))
-    await store.add_article(
+    await store.articles.add(
         GUILD, result.article, result.analysis, now=NOW, source_path="feeds/soy.txt"
     )
-    briefing = await build_briefing(store, GUILD, now=NOW + timedelta(minutes=1), days=1)
+    briefing = await brief(store, now=NOW + timedelta(minutes=1), days=1)
     [story] = briefing.stories
     [source] = story.sources
     assert (source.url, source.path) == (None, "feeds/soy.txt")
@@ -409,9 +427,7 @@ async def test_a_file_ingested_from_the_command_line_is_a_source_by_its_path(
 
 
 async def test_topic_finds_other_forms_of_its_words(same_day_news: Store) -> None:
-    briefing = await build_briefing(
-        same_day_news, GUILD, now=NOW, days=1, topic="protesting farmer"
-    )
+    briefing = await brief(same_day_news, days=1, topic="protesting farmer")
     assert [urls(s) for s in briefing.stories] == [{"https://farmweekly.example/soy"}]
 
 
@@ -444,12 +460,12 @@ async def test_duc_wire_copies_merge_and_clusters_never_mix(store: Store, nlp: L
         for index, (title, text) in enumerate(zip(titles[:8], documents[:8], strict=True)):
             url = f"https://wire{index % 3}.example/{cluster_id}/{index}"
             result = run_request(nlp, AnalysisRequest(data=text, name=url, url=url, title=title))
-            await store.add_article(
+            await store.articles.add(
                 GUILD, result.article, result.analysis, now=NOW - timedelta(minutes=minutes)
             )
             cluster_of_url[url] = cluster_id
             minutes += 1
-    briefing = await build_briefing(store, GUILD, now=NOW, days=1, max_stories=10)
+    briefing = await brief(store, days=1, stories=10)
     assert briefing.stories_found < len(cluster_of_url)  # some reports were merged
     for story in briefing.stories:
         assert len({cluster_of_url[s.url] for s in story.sources if s.url}) == 1, story.title
@@ -474,7 +490,7 @@ async def test_bbc_politics_briefing_is_complete(store: Store, nlp: Language) ->
         url = f"https://bbc.example/{record['id']}"
         text = record["text"].replace("\n\n", "\n")
         await add(store, nlp, text, url=url, when=NOW - timedelta(minutes=minutes))
-    briefing = await build_briefing(store, GUILD, now=NOW, days=1, max_stories=5)
+    briefing = await brief(store, days=1, stories=5)
     assert len(briefing.stories) == 5
     for story in briefing.stories:
         assert story.summary and story.sources
@@ -520,9 +536,35 @@ async def test_relations_from_the_store_match_the_loaded_articles(
     )
     await add(store, nlp, untitled, url=None, when=NOW - timedelta(hours=1))
     await add(store, nlp, seed, url="https://other.example/kerry", when=when, guild_id=GUILD + 1)
-    since, until = NOW - timedelta(days=7), NOW
-    loaded = await load_window(store, GUILD, since, until)
+    window = Window(NOW - timedelta(days=7), NOW)
+    newest = await store.articles.newest(GUILD, limit=100)
+    analyses = await store.articles.analyses(GUILD, [a.id for a in newest])
+    loaded = [LoadedArticle(a, analyses[a.id]) for a in reversed(newest)]
     for code in ("KP", "CN", "US", "JP", "KR"):
-        expected = relations_from(loaded, code, since=since, until=until)
-        assert await country_relations(store, GUILD, code, now=NOW) == expected
+        expected = relations_from_sentences(country_sentences_of(loaded, code), code, window)
+        assert await relations_of(store, code) == expected
         assert expected.sentences > 0
+
+
+def country_sentences_of(items: Sequence[LoadedArticle], code: str) -> list[CountrySentence]:
+    """The sentences naming `code`, read from whole articles: what the Store's SQL must match."""
+    found = []
+    for item in items:
+        codes_by_sentence: dict[int, dict[str, None]] = {}
+        for mention in item.analysis.country_mentions:
+            codes_by_sentence.setdefault(mention.sentence, {})[mention.code] = None
+        text = item.article.text
+        sentences = [text[start:end].strip() for start, end in item.analysis.sentence_spans]
+        for index, codes in sorted(codes_by_sentence.items()):
+            if code in codes:
+                found.append(
+                    CountrySentence(
+                        article_id=item.article.id,
+                        sentence_index=index,
+                        text=sentences[index] if index < len(sentences) else "",
+                        codes=tuple(codes),
+                        title=item.article.title,
+                        opening="" if item.article.title else text,
+                    )
+                )
+    return found
