@@ -13,12 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.digest import (
-    DeliveryRefused,
-    Digest,
-    DigestScheduler,
-    InvalidScheduleError,
-    check_subscription,
+from spacy.language import Language
+
+from bot.analysis import AnalysisRequest, ThreadAnalyzer, run_request
+from bot.app import App
+from bot.config import Settings
+from bot.domain.digests import DeliveryRefused, Digest
+from bot.domain.errors import InvalidScheduleError
+from bot.domain.schedule import (
     digest_nonce,
     first_due,
     latest_occurrence,
@@ -26,10 +28,9 @@ from bot.digest import (
     parse_local_time,
     parse_timezone,
 )
-from spacy.language import Language
-
-from bot.analysis import AnalysisRequest, ThreadAnalyzer, run_request
-from bot.config import Settings
+from bot.services.briefings import BriefingService
+from bot.services.digests import check_subscription
+from bot.services.scheduler import DigestScheduler
 from commands.client import DiplobriefBot
 from commands.digest import DigestCog, DiscordDigestSender
 from storage import SqliteStore, Store
@@ -166,12 +167,22 @@ class RecordingSender:
 
     posted: list[Digest] = field(default_factory=list)
     refused_channels: set[int] = field(default_factory=set)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def send_digest(self, digest: Digest) -> int:
         if digest.subscription.channel_id in self.refused_channels:
             raise DeliveryRefused("Unknown Channel")
         self.posted.append(digest)
+        self.changed.set()
         return 1000 + len(self.posted)
+
+    async def wait_for_posts(self, count: int) -> None:
+        """Until `count` digests were posted (an event per post; no sleeping)."""
+        while True:
+            self.changed.clear()
+            if len(self.posted) >= count:
+                return
+            await asyncio.wait_for(self.changed.wait(), 30)
 
 
 @pytest.fixture
@@ -205,8 +216,12 @@ async def subscribe(
     return subscription.id
 
 
+ANALYZER = ThreadAnalyzer(None)
+
+
 def scheduler_for(store: Store, sender: Any, clock: list[datetime]) -> DigestScheduler:
-    return DigestScheduler(store, sender, now=lambda: clock[0])
+    now = lambda: clock[0]  # noqa: E731
+    return DigestScheduler(store, BriefingService(store, ANALYZER, now), sender, now=now)
 
 
 async def run_every(
@@ -256,7 +271,7 @@ async def test_missed_by_less_than_six_hours_is_sent_once_on_start_older_is_skip
     sender = RecordingSender()
     scheduler = scheduler_for(store, sender, [start])
     back_up = utc(2024, 6, 3, 11, 45)  # the bot was down from before 02:30 until 11:45
-    with caplog.at_level(logging.WARNING, logger="bot.digest"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.scheduler"):
         results = {r.subscription_id: r for r in await scheduler.run_once(back_up)}
     assert results[recent].outcome == "sent"  # 5 h 45 min late
     assert results[stale].outcome == "skipped"  # 9 h 15 min late
@@ -317,7 +332,7 @@ async def test_a_send_begun_long_before_a_restart_is_not_repeated(
     )
     sender = RecordingSender()
     scheduler = scheduler_for(store, sender, [start])
-    with caplog.at_level(logging.WARNING, logger="bot.digest"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.scheduler"):
         [result] = await scheduler.run_once(due + timedelta(minutes=10))
     assert result.outcome == "skipped" and sender.posted == []
     assert "may have been posted" in caplog.text
@@ -340,7 +355,8 @@ async def test_the_loop_sleeps_until_the_next_digest_and_wakes_for_new_subscript
         clock[0] += timedelta(seconds=seconds)
 
     sender = RecordingSender()
-    scheduler = DigestScheduler(store, sender, now=lambda: clock[0], sleep=fake_sleep)
+    briefings = BriefingService(store, ANALYZER, lambda: clock[0])
+    scheduler = DigestScheduler(store, briefings, sender, now=lambda: clock[0], sleep=fake_sleep)
     await subscribe(store, 1, "07:04", "UTC", clock[0])
     loop = asyncio.create_task(scheduler.run_forever())
     try:
@@ -351,10 +367,7 @@ async def test_the_loop_sleeps_until_the_next_digest_and_wakes_for_new_subscript
         await subscribe(store, 2, "07:20", "UTC", utc(2024, 6, 3, 7, 15))
         clock[0] = utc(2024, 6, 3, 7, 20)
         scheduler.wake()
-        for _ in range(100):
-            if len(sender.posted) == 2:
-                break
-            await asyncio.sleep(0.01)
+        await sender.wait_for_posts(2)
         assert [d.subscription.channel_id for d in sender.posted] == [1, 2]
     finally:
         loop.cancel()
@@ -427,7 +440,7 @@ class DigestBot:
 
     @property
     def store(self) -> Store:
-        return self.running.bot.store  # type: ignore[attr-defined, no-any-return]
+        return self.running.bot.app.store  # type: ignore[attr-defined, no-any-return]
 
     @property
     def guild_id(self) -> int:
@@ -450,6 +463,7 @@ START = utc(2024, 6, 3, 4, 0)  # Monday 3 June 2024, 06:00 in Berlin, 00:00 in N
 
 async def start_digest_bot(
     double: DiscordDouble,
+    apps: Callable[..., Awaitable[App]],
     runner: Callable[..., Awaitable[RunningBot]],
     database: Path,
     clock: FakeClock,
@@ -458,7 +472,8 @@ async def start_digest_bot(
     expect_logged_errors: bool = False,
 ) -> DigestBot:
     settings = Settings.from_env({"DIPLOBRIEF_DATABASE": str(database)})
-    bot = DiplobriefBot(settings, analyzer=ThreadAnalyzer(None), now=clock.now)
+    app = await apps(settings, analyzer=ANALYZER, clock=clock.now)
+    bot = DiplobriefBot(app)
     running = await runner(bot, expect_logged_errors=expect_logged_errors)
     if bot.get_cog("DigestCog") is not None:  # once wired into COGS, with its own loop
         await bot.remove_cog("DigestCog")
@@ -482,11 +497,14 @@ def add_channels(double: DiscordDouble, count: int) -> list[p.FakeChannel]:
 @pytest.fixture
 async def digest_bot(
     tmp_path: Path,
+    apps: Callable[..., Awaitable[App]],
     discord_double: DiscordDouble,  # noqa: F811
     bot_runner: Callable[..., Awaitable[RunningBot]],  # noqa: F811
 ) -> DigestBot:
     add_channels(discord_double, 6)
-    return await start_digest_bot(discord_double, bot_runner, tmp_path / "bot.db", FakeClock(START))
+    return await start_digest_bot(
+        discord_double, apps, bot_runner, tmp_path / "bot.db", FakeClock(START)
+    )
 
 
 def digest_posts(double: DiscordDouble, channel: p.FakeChannel) -> list[SentMessage]:
@@ -639,6 +657,7 @@ class CrashBeforeSending(DiscordDigestSender):
 @pytest.mark.parametrize("sender_class", [CrashAfterDiscordAccepted, CrashBeforeSending])
 async def test_restart_mid_send_neither_duplicates_nor_loses_the_digest(
     tmp_path: Path,
+    apps: Callable[..., Awaitable[App]],
     discord_double: DiscordDouble,  # noqa: F811
     bot_runner: Callable[..., Awaitable[RunningBot]],  # noqa: F811
     nlp: Language,
@@ -647,7 +666,7 @@ async def test_restart_mid_send_neither_duplicates_nor_loses_the_digest(
     database = tmp_path / "bot.db"
     clock = FakeClock(START)
     first = await start_digest_bot(
-        discord_double, bot_runner, database, clock, sender_class=sender_class
+        discord_double, apps, bot_runner, database, clock, sender_class=sender_class
     )
     news = discord_double.channel("news")
     await first.subscribe(news, time="08:00", timezone="Europe/Berlin")
@@ -665,7 +684,7 @@ async def test_restart_mid_send_neither_duplicates_nor_loses_the_digest(
     assert accepted == (1 if sender_class is CrashAfterDiscordAccepted else 0)
     await first.running.stop()
 
-    second = await start_digest_bot(discord_double, bot_runner, database, clock)
+    second = await start_digest_bot(discord_double, apps, bot_runner, database, clock)
     [result] = await second.run_once(utc(2024, 6, 3, 6, 1))  # restarted a minute later
     assert result.outcome == "sent"
     [digest] = digest_posts(discord_double, news)
@@ -742,7 +761,11 @@ async def test_preview_is_private_and_changes_nothing(digest_bot: DigestBot, nlp
         when=utc(2024, 6, 3, 3),
         guild_id=digest_bot.guild_id,
     )
-    record = await running.slash("digest preview", channel=news, timeout_s=30)
+    refused = await running.slash("digest preview", channel=news, member="pat_member")
+    assert "Manage Channels" in refused.visible_messages[0].embeds[0]["description"]
+    record = await running.slash(
+        "digest preview", channel=news, member="olivia_owner", timeout_s=30
+    )
     [message] = record.visible_messages
     assert message.ephemeral
     assert "no digest yet" in message.content
@@ -753,15 +776,13 @@ async def test_preview_is_private_and_changes_nothing(digest_bot: DigestBot, nlp
 
 async def test_cog_runs_the_scheduler_in_the_background_and_stops_it_on_unload(
     tmp_path: Path,
+    apps: Callable[..., Awaitable[App]],
     discord_double: DiscordDouble,  # noqa: F811
     bot_runner: Callable[..., Awaitable[RunningBot]],  # noqa: F811
 ) -> None:
     clock = FakeClock(utc(2024, 6, 3, 7, 59))
-    bot = DiplobriefBot(
-        Settings.from_env({"DIPLOBRIEF_DATABASE": str(tmp_path / "bot.db")}),
-        analyzer=ThreadAnalyzer(None),
-        now=clock.now,
-    )
+    settings = Settings.from_env({"DIPLOBRIEF_DATABASE": str(tmp_path / "bot.db")})
+    bot = DiplobriefBot(await apps(settings, analyzer=ANALYZER, clock=clock.now))
     running = await bot_runner(bot)
     if bot.get_cog("DigestCog") is not None:
         await bot.remove_cog("DigestCog")
@@ -781,3 +802,38 @@ async def test_cog_runs_the_scheduler_in_the_background_and_stops_it_on_unload(
     [task] = list(cog.tasks._tasks)
     await bot.remove_cog("DigestCog")
     assert task.cancelled()
+
+
+async def test_a_late_digest_ranks_only_what_arrived_in_its_window(
+    store: Store, nlp: Language
+) -> None:
+    """A digest 90 minutes late covers 25.5 hours, not two whole days: the stories told before
+    the previous digest are not ranked with the new one, so they cannot push it out."""
+    start = utc(2024, 6, 2, 7, 0)
+    await subscribe(store, 1, "08:00", "UTC", start)
+    sender = RecordingSender()
+    scheduler = scheduler_for(store, sender, [start])
+    for minutes, (text, url) in enumerate(
+        [(BORDER_TALKS, "https://a.example/border"), (LITHIUM_DEAL, "https://b.example/lithium")]
+    ):
+        await store_article(
+            store, nlp, text, url=url, when=utc(2024, 6, 2, 6, minutes), guild_id=GUILD
+        )
+    [first] = await scheduler.run_once(utc(2024, 6, 2, 8, 0))
+    assert first.outcome == "sent"
+    await store_article(
+        store,
+        nlp,
+        NILE_TREATY,
+        url="https://c.example/nile",
+        when=utc(2024, 6, 3, 7),
+        guild_id=GUILD,
+    )
+    [late] = await scheduler.run_once(utc(2024, 6, 3, 9, 30))
+    assert late.outcome == "sent"
+    digest = sender.posted[-1]
+    assert (digest.since, digest.until) == (utc(2024, 6, 2, 8, 0), utc(2024, 6, 3, 9, 30))
+    assert digest.briefing.articles_considered == 1  # the older two were never ranked
+    assert [s.title for s in digest.briefing.stories] == [
+        "Egypt and Ethiopia resume talks on the Nile dam"
+    ]

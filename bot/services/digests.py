@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import UTC
 
 from bot.domain.clock import Clock, utc_now
@@ -57,12 +58,12 @@ class DigestService:
         self.store = store
         self.briefings = briefings
         self.now = now
-        self._schedulers: list[DigestScheduler] = []
+        self._schedulers: weakref.WeakSet[DigestScheduler] = weakref.WeakSet()
 
     def scheduler(self, sender: DigestSender, *, sleep: Sleep = asyncio.sleep) -> DigestScheduler:
         """The scheduler that posts due digests through `sender`; subscriptions wake it."""
         scheduler = DigestScheduler(self.store, self.briefings, sender, now=self.now, sleep=sleep)
-        self._schedulers.append(scheduler)
+        self._schedulers.add(scheduler)
         return scheduler
 
     def timezones(self, typed: str) -> list[str]:
