@@ -120,7 +120,7 @@ def test_bad_inputs_one_line_each_and_the_rest_processed(tmp_path: Path) -> None
     assert "English" in errors[5]
     assert result.stdout.count("added #1") == 1  # the good file in the same call was stored
     listing = run_cli("search", "sanctions", db=db)
-    assert "1 article(s)" in listing.stdout
+    assert "1 article matches" in listing.stdout
 
 
 def test_ingest_folder_twice_dedupes_and_skips_readme(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_run_without_token_opens_console_with_seed(tmp_path: Path, command: str)
     assert result.returncode == 0, result.stderr
     assert "Loaded sample article #1" in result.stdout
     assert "John F. Kerry" in result.stdout
-    assert "1 article(s) match 'reefs'" in result.stdout
+    assert "1 article matches 'reefs'" in result.stdout
     assert db.exists()
 
 
@@ -172,7 +172,8 @@ def test_brief_json_and_relations(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     briefing = json.loads(result.stdout)
     [story] = briefing["stories"]
-    assert set(story) == {"title", "summary", "countries", "people", "quote", "sources"}
+    assert set(story) == {"title", "summary", "countries", "people", "quote", "reports", "sources"}
+    assert story["reports"] == 1
     assert {"code": "KP", "name": "North Korea"} in story["countries"]
     assert "John F. Kerry" in story["people"]
     assert set(story["quote"]) == {"text", "speaker"}
@@ -184,6 +185,12 @@ def test_brief_json_and_relations(tmp_path: Path) -> None:
     assert filtered == {}
     relations = run_cli("relations", "KP", db=db)
     assert "China" in relations.stdout
+    text = run_cli("brief", "--days", "3", "--stories", "1", db=db)
+    assert text.returncode == 0 and "(1 report)" in text.stdout  # never "1 report(s)"
+    for stories in ("0", "11"):
+        refused = run_cli("brief", "--stories", stories, db=db)
+        assert refused.returncode == 1
+        assert refused.stderr.strip() == "diplobrief: Stories must be between 1 and 10."
     unknown = run_cli("brief", "--country", "Narnia", db=db)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "diplobrief: No country called 'Narnia'."

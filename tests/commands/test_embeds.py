@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import render
 from bot.domain.analysis import Analysis, Country, Entity, Quote, Summary
 from bot.domain.articles import StoredArticle
+from commands import embeds as render
 
 LONG_SENTENCE = "The delegations met again to discuss the draft communique in great detail. "
 
@@ -14,7 +14,7 @@ LONG_SENTENCE = "The delegations met again to discuss the draft communique in gr
 def stored(title: str = "Talks") -> StoredArticle:
     return StoredArticle(
         id=7,
-        guild_id=1,
+        scope=1,
         url="https://example.org/a",
         canonical_url="https://example.org/a",
         title=title,
