@@ -25,12 +25,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import bbc_articles, read_jsonl, shared_path
-from bot import briefing
+from bot.analysis import ProcessPoolAnalyzer
 from bot.domain.analysis import Analysis
 from bot.domain.articles import ExtractedArticle
+from bot.domain.stories import BriefingQuery
+from bot.domain.window import Window
 from bot.nlp.countries import count_countries
 from bot.nlp.extract import extract_text
 from bot.nlp.pipeline import analyze_many, load_nlp
+from bot.nlp.stories import plan_stories
+from bot.services.briefings import BriefingService
 from storage import SqliteStore
 
 GUILD = 1
@@ -201,44 +205,38 @@ async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> No
     moved out of the collector's sight with gc.freeze(), as a long-running bot could do after
     start-up: full collections then no longer walk them, and stalls show our code alone.
     """
-    since = NOW - timedelta(days=WINDOW_DAYS)
+    window = Window(NOW - timedelta(days=WINDOW_DAYS), NOW)
     store = await SqliteStore.open(path)
+    # The real path: the CPU work goes to one analysis worker process, as in the bot.
+    pool = ProcessPoolAnalyzer(None, workers=1)
+    await pool.start()
+    service = BriefingService(store, pool, lambda: NOW)
+
+    def brief(**filters: str) -> Awaitable[object]:
+        return service.brief(GUILD, BriefingQuery(window, **filters))  # type: ignore[arg-type]
+
     try:
         count = await store.articles.count(GUILD)
-        result = await briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
+        result = await service.brief(GUILD, BriefingQuery(window))
         if freeze_gc:
             gc.collect()
             gc.freeze()
-        whole, whole_stalls = await _median_seconds(
-            runs, lambda: briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
-        )
-        read, read_stalls = await _median_seconds(
-            runs, lambda: store.articles.leads(GUILD, since, NOW)
-        )
-        digests = await store.articles.leads(GUILD, since, NOW)
+        whole, whole_stalls = await _median_seconds(runs, brief)
+        read, read_stalls = await _median_seconds(runs, lambda: store.articles.leads(GUILD, window))
+        leads = await store.articles.leads(GUILD, window)
         cpu_times = []
         for _ in range(runs):
             started = time.perf_counter()
-            briefing.plan_briefing(digests, until=NOW, window=NOW - since)
+            plan_stories(leads, window)
             cpu_times.append(time.perf_counter() - started)
         cpu = statistics.median(cpu_times)
-        by_country, country_stalls = await _median_seconds(
-            runs,
-            lambda: briefing.build_briefing(
-                store, GUILD, now=NOW, days=WINDOW_DAYS, country="China"
-            ),
-        )
-        by_topic, topic_stalls = await _median_seconds(
-            runs,
-            lambda: briefing.build_briefing(
-                store, GUILD, now=NOW, days=WINDOW_DAYS, topic="election"
-            ),
-        )
+        by_country, country_stalls = await _median_seconds(runs, lambda: brief(country="China"))
+        by_topic, topic_stalls = await _median_seconds(runs, lambda: brief(topic="election"))
         relations, relations_stalls = await _median_seconds(
-            runs,
-            lambda: briefing.country_relations(store, GUILD, "China", now=NOW, days=WINDOW_DAYS),
+            runs, lambda: service.relations(GUILD, "China", window)
         )
     finally:
+        await pool.close()
         await store.close()
     load = os.getloadavg()[0]
     print(
@@ -247,17 +245,17 @@ async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> No
         + (", start-up objects frozen (gc.freeze)" if freeze_gc else "")
     )
     print(
-        f"  build_briefing                   {whole:6.3f} s  ({whole / TARGET_SECONDS:.2f}×)"
+        f"  BriefingService.brief            {whole:6.3f} s  ({whole / TARGET_SECONDS:.2f}×)"
         f"  {_stall(whole_stalls)}"
     )
-    print(f"    Store.article_digests          {read:6.3f} s           {_stall(read_stalls)}")
-    print(f"    cluster + rank (worker thread) {cpu:6.3f} s")
+    print(f"    store.articles.leads           {read:6.3f} s           {_stall(read_stalls)}")
+    print(f"    cluster + rank (in process)    {cpu:6.3f} s")
     print(
         f"  … with country=China             {by_country:6.3f} s           {_stall(country_stalls)}"
     )
     print(f"  … with topic=election            {by_topic:6.3f} s           {_stall(topic_stalls)}")
     print(
-        f"  country_relations China, 30 days {relations:6.3f} s"
+        f"  relations China, 30 days          {relations:6.3f} s"
         f"           {_stall(relations_stalls)}"
     )
     for story in result.stories:

@@ -19,10 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
-from bot.digest import MAX_CONCURRENT_SENDS, PACER_MARGIN_S, DigestScheduler, first_due
 
-from bot.analysis import AnalysisRequest, run_request
+from bot.analysis import AnalysisRequest, ThreadAnalyzer, run_request
+from bot.domain.schedule import first_due
 from bot.nlp.pipeline import load_nlp
+from bot.services.briefings import BriefingService
+from bot.services.scheduler import MAX_CONCURRENT_SENDS, PACER_MARGIN_S, DigestScheduler
 from commands.digest import DiscordDigestSender
 from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from storage import SqliteStore
@@ -67,6 +69,7 @@ async def measure(count: int, workers: int, margin: float) -> None:
                     )
                 scheduler = DigestScheduler(
                     store,
+                    BriefingService(store, ThreadAnalyzer(None), lambda: DUE),
                     DiscordDigestSender(client),
                     now=lambda: DUE,
                     max_concurrency=workers,
