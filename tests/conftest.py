@@ -50,3 +50,6 @@ async def apps() -> AsyncIterator[Callable[..., Awaitable[App]]]:
             return await stack.enter_async_context(open_app(settings, **options))
 
         yield open_one
+
+
+pytest_plugins = ["tests.pages"]  # the `page_server` fixture: article pages on loopback

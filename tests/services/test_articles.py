@@ -13,7 +13,7 @@ from bot.analysis import AnalysisRequest, AnalyzedArticle, ThreadAnalyzer
 from bot.app import App
 from bot.config import Settings
 from bot.domain.errors import NotFoundError
-from tests.pages import PageServer, page_server  # noqa: F401  (the fixture)
+from tests.pages import PageServer
 
 GUILD = 31
 OTHER_GUILD = 32
