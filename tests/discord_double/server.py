@@ -1,6 +1,6 @@
 """A Discord double on loopback: REST (API v10) and the gateway websocket, recording everything.
 
-The real discord.py client runs against it unchanged once ``bot.discord_endpoints`` points it
+The real discord.py client runs against it unchanged once ``commands.discord_endpoints`` points it
 here. It answers like Discord where a bot could notice the difference: exact JSON content type,
 Discord-style error bodies, 429s that discord.py will honour, the 3-second interaction deadline,
 the visibility rule for the first followup after a deferral, message-content intent blanking,
