@@ -1,4 +1,5 @@
-"""The command line: run, console, ingest, analyze, search, quotes, brief, relations, sync."""
+"""The command line: run, console, ingest, analyze, search, quotes, brief, relations, sync,
+migrate-db."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+import asyncpg
 
 from bot.analysis import quiet_extraction_libraries
 from bot.app import App, open_app
@@ -32,6 +35,8 @@ from bot.domain.text import display_title
 from bot.render import json as json_render
 from bot.render import text
 from bot.services.articles import article_files
+from storage import is_postgres_url
+from storage.transfer import TableCopy, TransferError, copy_database
 
 log = logging.getLogger("diplobrief")
 
@@ -87,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"{days_range_text()} (default {RELATIONS_DEFAULT_DAYS})",
     )
     relations.add_argument("--json", action="store_true")
+    migrate = sub.add_parser(
+        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, metavar="postgresql://…", dest="target")
+    migrate.add_argument(
+        "--from", type=Path, default=None, dest="source", help="SQLite file (default: configured)"
+    )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
     return parser
@@ -184,7 +196,34 @@ async def cmd_relations(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the SQLite file into PostgreSQL, one line per table, counts verified."""
+    if not is_postgres_url(args.target):
+        fail(args.target, "--to must be a postgresql:// URL.")
+        return 2
+    source = args.source or settings.database
+
+    def report(copied: TableCopy) -> None:
+        print(
+            f"{copied.table:<22} {copied.copied_rows:>8} copied  "
+            f"{copied.target_rows:>8} in the target (source {copied.source_rows})"
+        )
+
+    try:
+        await copy_database(source, args.target, progress=report)
+    except TransferError as error:
+        print(f"diplobrief: {error}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError) as error:
+        print(f"diplobrief: could not copy into PostgreSQL: {error}", file=sys.stderr)
+        return 1
+    print("Copy complete: every table has as many rows as the source.")
+    return 0
+
+
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "migrate-db":
+        return await cmd_migrate_db(args, settings)
     if args.command == "sync" or (args.command == "run" and settings.discord_token):
         from commands.client import run_bot, sync_commands
 

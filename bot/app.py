@@ -45,7 +45,7 @@ async def open_app(
     An analyser passed in (tests share one pool) is used as is and not closed here.
     """
     async with contextlib.AsyncExitStack() as stack:
-        store = await open_store(settings.database)
+        store = await open_store(settings.database_target)
         stack.push_async_callback(store.close)
         if analyzer is None:
             if worker_processes:
