@@ -48,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="diplobrief", description="Diplobrief: briefings on diplomatic news."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="the Discord bot when DISCORD_TOKEN is set, else the console")
+    run = sub.add_parser("run", help="the Discord bot when DISCORD_TOKEN is set, else the console")
+    run.add_argument("--shard-ids", default=None, help="connect only these shards, e.g. 0,1")
+    run.add_argument("--shard-count", type=int, default=None, help="how many shards in all")
+    sub.add_parser("worker", help="background work only (digests), beside the bot processes")
     console = sub.add_parser("console", help="offline console that answers the slash commands")
     console.add_argument(
         "--seeds", type=Path, default=DEFAULT_SEEDS, help="articles loaded on first start"
@@ -224,6 +227,10 @@ async def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate-db":
         return await cmd_migrate_db(args, settings)
+    if args.command == "worker":
+        from commands.client import run_worker
+
+        return await run_worker(settings)
     if args.command == "sync" or (args.command == "run" and settings.discord_token):
         from commands.client import run_bot, sync_commands
 
@@ -265,12 +272,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run"
+    environ = load_environment(os.environ)
+    if args.command == "run" and (args.shard_ids is not None or args.shard_count is not None):
+        # The command line wins over the environment, checked by the same rules.
+        environ["DIPLOBRIEF_SHARD_IDS"] = args.shard_ids or ""
+        environ["DIPLOBRIEF_SHARD_COUNT"] = str(args.shard_count or "")
     try:
-        settings = Settings.from_env(load_environment(os.environ))
+        settings = Settings.from_env(environ)
     except ConfigError as err:
         print(f"diplobrief: {err}", file=sys.stderr)
         return 2
-    serving = args.command == "run" and settings.discord_token is not None
+    serving = args.command in ("run", "worker") and settings.discord_token is not None
     configure_logging(settings.log_level_number("INFO" if serving else "WARNING"))
     try:
         return asyncio.run(run_command(args, settings))

@@ -27,6 +27,7 @@ from storage.protocols import (
     DigestRepository,
     QuoteRepository,
     SearchRepository,
+    SendSlotRepository,
     Store,
 )
 from storage.sqlite import SqliteStore
@@ -52,6 +53,7 @@ __all__ = [
     "DigestRepository",
     "QuoteRepository",
     "SearchRepository",
+    "SendSlotRepository",
     "SqliteStore",
     "Store",
     "is_postgres_url",

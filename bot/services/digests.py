@@ -22,7 +22,7 @@ from bot.domain.schedule import (
 )
 from bot.nlp.country_lookup import resolve_country
 from bot.services.briefings import BriefingService
-from bot.services.scheduler import DigestScheduler, DigestSender, Sleep
+from bot.services.scheduler import DigestScheduler, DigestSender, SharedSendPacer, Sleep
 from storage.protocols import Store
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,14 @@ class DigestService:
 
     def scheduler(self, sender: DigestSender, *, sleep: Sleep = asyncio.sleep) -> DigestScheduler:
         """The scheduler that posts due digests through `sender`; subscriptions wake it."""
-        scheduler = DigestScheduler(self.store, self.briefings, sender, now=self.now, sleep=sleep)
+        scheduler = DigestScheduler(
+            self.store,
+            self.briefings,
+            sender,
+            now=self.now,
+            sleep=sleep,
+            pacer=SharedSendPacer(self.store.send_slots, sleep=sleep),
+        )
         self._schedulers.add(scheduler)
         return scheduler
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -283,6 +283,37 @@ class PostgresDigests:
                 guild_id,
             )
         return _changed(changed)
+
+    async def claim_due(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int
+    ) -> list[DigestSubscription]:
+        """Claim due subscriptions; SKIP LOCKED lets processes claim disjoint rows at once."""
+        async with self._db.writing() as conn:
+            rows = await conn.fetch(
+                "UPDATE digest_subscriptions SET lease_owner = $1, lease_until = $2"
+                " WHERE id IN (SELECT id FROM digest_subscriptions"
+                "  WHERE paused_reason IS NULL AND next_due_at <= $3"
+                "  AND (lease_until IS NULL OR lease_until <= $3)"
+                "  ORDER BY next_due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+                f" RETURNING {_SUBSCRIPTION_COLUMNS}",
+                owner,
+                aware(now) + lease,
+                now,
+                max(limit, 0),
+            )
+        return sorted((_subscription(row) for row in rows), key=lambda s: (s.next_due_at, s.id))
+
+    async def release(
+        self, subscription_id: int, *, owner: str, not_before: datetime | None = None
+    ) -> None:
+        async with self._db.writing() as conn:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET lease_owner = NULL, lease_until = $1"
+                " WHERE id = $2 AND lease_owner = $3",
+                aware(not_before) if not_before else None,
+                subscription_id,
+                owner,
+            )
 
 
 async def _get_delivery(

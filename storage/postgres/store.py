@@ -12,6 +12,7 @@ from storage.postgres.digests import PostgresDigests
 from storage.postgres.quotes import PostgresQuotes
 from storage.postgres.schema import open_pool
 from storage.postgres.search import PostgresSearch
+from storage.postgres.send_slots import PostgresSendSlots
 
 
 class PostgresStore:
@@ -28,6 +29,7 @@ class PostgresStore:
         self._quotes = PostgresQuotes(database)
         self._channels = PostgresChannels(database)
         self._digests = PostgresDigests(database)
+        self._send_slots = PostgresSendSlots(database)
 
     @classmethod
     async def open(cls, url: str) -> PostgresStore:
@@ -56,6 +58,10 @@ class PostgresStore:
     @property
     def digests(self) -> PostgresDigests:
         return self._digests
+
+    @property
+    def send_slots(self) -> PostgresSendSlots:
+        return self._send_slots
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
