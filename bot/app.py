@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.analysis import Analyzer, ProcessPoolAnalyzer, ThreadAnalyzer
 from bot.config import Settings
@@ -73,5 +74,7 @@ async def open_app(
             clock=clock,
             articles=ArticleService(store, analyzer, fetch, clock),
             briefings=briefings,
-            digests=DigestService(store, briefings, clock),
+            digests=DigestService(
+                store, briefings, clock, lease=timedelta(seconds=settings.job_lease_s)
+            ),
         )

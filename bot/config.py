@@ -51,6 +51,7 @@ class Settings:
     database_url: Secret | None = None
     shard_ids: tuple[int, ...] | None = None  # None: every shard (or no sharding)
     shard_count: int | None = None
+    job_lease_s: int = 60  # a claimed background job is a process's for this long
 
     @property
     def database_target(self) -> str | Path:
@@ -94,6 +95,7 @@ class Settings:
             database_url=database_url,
             shard_ids=shard_ids,
             shard_count=shard_count,
+            job_lease_s=_bounded_int(environ, "DIPLOBRIEF_JOB_LEASE", 60, 5, 110),
             spacy_model=model,
             log_level=level,
             discord_api_base=_url(environ, "DISCORD_API_BASE", ("http", "https")),
@@ -173,6 +175,17 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int, maximum: 
         return default
     if not value.isdigit() or not 1 <= int(value) <= maximum:
         raise ConfigError(f"{name}={value!r}: expected a whole number from 1 to {maximum}.")
+    return int(value)
+
+
+def _bounded_int(
+    environ: Mapping[str, str], name: str, default: int, minimum: int, maximum: int
+) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not minimum <= int(value) <= maximum:
+        raise ConfigError(f"{name}={value!r}: expected a whole number from {minimum} to {maximum}.")
     return int(value)
 
 
