@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +23,7 @@ from tests.conftest import REPO
 from tests.discord_double import payloads as p
 from tests.discord_double.server import BOT_TOKEN, DiscordDouble
 from tests.postgres_cluster import PostgresServer, new_database
+from tests.processes import Processes
 
 SHARDS = 3
 DIGESTS = 200
@@ -64,53 +63,6 @@ def world_with_a_guild_per_shard(channels_per_guild: int) -> p.World:
         )
     world.guilds = guilds
     return world
-
-
-class Processes:
-    """Diplobrief subprocesses with their logs in files (shown when a test fails)."""
-
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self.folder = folder
-        self.env = env
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str, *args: str, **extra_env: str) -> None:
-        with (self.folder / f"{name}.log").open("wb") as log:
-            self.running[name] = subprocess.Popen(
-                [sys.executable, "-m", "bot", *args],
-                cwd=REPO,
-                env={**self.env, **extra_env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def log(self, name: str) -> str:
-        return (self.folder / f"{name}.log").read_text(errors="replace")
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {name}\n{self.log(name)[-3000:]}" for name in self.running)
-
-    async def wait_exited(self, name: str, timeout_s: float = 30) -> bool:
-        """Whether the process ended within the time (polled: the double must keep serving)."""
-        deadline = time.monotonic() + timeout_s
-        while self.running[name].poll() is None:
-            if time.monotonic() > deadline:
-                return False
-            await asyncio.sleep(0.1)
-        return True
-
-    async def kill(self, name: str) -> None:
-        self.running[name].send_signal(signal.SIGKILL)
-        await self.wait_exited(name)
-
-    async def stop_all(self) -> None:
-        for process in self.running.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in self.running.items():
-            if not await self.wait_exited(name):
-                process.kill()
-                await self.wait_exited(name)
 
 
 @pytest.fixture
