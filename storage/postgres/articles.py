@@ -30,6 +30,7 @@ ARTICLE_COLUMNS = (
 # What str.strip() removes, for SQL's ltrim; and enough of an untitled text to title it by.
 _BLANK = "".join(c for c in map(chr, range(1, 0x3001)) if c.isspace())
 _OPENING_CHARS = 200
+ROWS_PER_CHUNK = 500  # rows fetched per round trip of a long read
 
 
 class PostgresArticles:
@@ -174,8 +175,13 @@ class PostgresArticles:
     async def leads(
         self, scope: int, window: Window, *, lead_chars: int = 1200, max_names: int = 12
     ) -> list[ArticleLead]:
+        # Copies of one report share their actors: one tuple each, far fewer objects.
+        countries: dict[tuple[tuple[str, ...], ...], tuple[Country, ...]] = {}
+        names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        found = []
         async with self._db.reading() as conn:
-            rows = await conn.fetch(
+            # A cursor in chunks: a month of leads is read without holding the event loop.
+            rows = conn.cursor(
                 "SELECT a.id, a.title, a.url, a.site_name, a.added_at,"
                 " left(a.text, $4) AS lead, length(a.text) AS text_length, a.source_path,"
                 " (SELECT array_agg(ARRAY[c.code, c.mentions::text, c.name] ORDER BY c.position)"
@@ -192,34 +198,31 @@ class PostgresArticles:
                 window.until,
                 max(lead_chars, 0),
                 max(max_names, 0),
+                prefetch=ROWS_PER_CHUNK,
             )
-        # Copies of one report share their actors: one tuple each, far fewer objects.
-        countries: dict[tuple[tuple[str, ...], ...], tuple[Country, ...]] = {}
-        names: dict[tuple[str, ...], tuple[str, ...]] = {}
-        found = []
-        for row in rows:
-            country_key = tuple(tuple(item) for item in row["countries"] or ())
-            if country_key not in countries:
-                countries[country_key] = tuple(
-                    Country(code, name, int(mentions)) for code, mentions, name in country_key
+            async for row in rows:
+                country_key = tuple(tuple(item) for item in row["countries"] or ())
+                if country_key not in countries:
+                    countries[country_key] = tuple(
+                        Country(code, name, int(mentions)) for code, mentions, name in country_key
+                    )
+                name_key = tuple(row["names"] or ())
+                names.setdefault(name_key, name_key)
+                found.append(
+                    ArticleLead(
+                        id=row["id"],
+                        title=row["title"],
+                        url=row["url"],
+                        site_name=row["site_name"],
+                        added_at=utc(row["added_at"]),
+                        lead=row["lead"],
+                        text_length=row["text_length"],
+                        countries=countries[country_key],
+                        names=names[name_key],
+                        source_path=row["source_path"],
+                        co_mention_sentences=row["co_mentions"],
+                    )
                 )
-            name_key = tuple(row["names"] or ())
-            names.setdefault(name_key, name_key)
-            found.append(
-                ArticleLead(
-                    id=row["id"],
-                    title=row["title"],
-                    url=row["url"],
-                    site_name=row["site_name"],
-                    added_at=utc(row["added_at"]),
-                    lead=row["lead"],
-                    text_length=row["text_length"],
-                    countries=countries[country_key],
-                    names=names[name_key],
-                    source_path=row["source_path"],
-                    co_mention_sentences=row["co_mentions"],
-                )
-            )
         return found
 
     async def country_sentences(
