@@ -82,7 +82,6 @@ def is_html(content_type: str | None, body: bytes) -> bool:
 
 def parse_feed(
     body: bytes,
-    *,
     url: str,
     content_type: str | None = None,
     charset: str | None = None,
