@@ -33,7 +33,7 @@ from bot.domain.feeds import (
 )
 from bot.domain.stories import LoadedArticle, Story, StoryCluster
 from bot.domain.window import Window
-from bot.nlp.stories import LEAD_CHARS, MAX_NAMES, cluster_stories
+from bot.nlp.stories import LEAD_CHARS, MAX_NAMES, cluster_stories, story_members
 from bot.nlp.story_summary import build_stories
 from storage.protocols import Store
 
@@ -74,15 +74,6 @@ def story_of(
     cluster = StoryCluster(members=members, reports=reports)
     [story] = build_stories(leads, [(cluster, 1.0)], loaded, sentences)
     return story
-
-
-def story_members(leads: Sequence[ArticleLead], article_id: int) -> list[int]:
-    """Ids of the articles in the same story as `article_id` (pure: runs in the workers)."""
-    for cluster in cluster_stories(leads):
-        ids = [leads[i].id for i in cluster.members]
-        if article_id in ids:
-            return ids
-    return [article_id]
 
 
 class LivePoster:

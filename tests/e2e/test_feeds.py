@@ -143,6 +143,15 @@ async def test_live_channel_posts_each_story_once_and_edits_it_for_more_outlets(
     sources = next(f for f in post.embeds[0]["fields"] if f["name"] == "2 reports")
     assert "Nordic Wire" in sources["value"] and "Pacific Daily" in sources["value"]
 
+    # /summarize of one report names the server's other report of the story.
+    summary = await feed_bot.slash(
+        "summarize", {"url": server.url("pages/fish-wire")}, member="pat_member"
+    )
+    [answer] = summary.visible_messages
+    also = next(f for f in answer.embeds[0]["fields"] if f["name"] == "Also reported by")
+    assert "Pacific Daily" in also["value"] and "fish-daily" in also["value"]
+    assert server.count("/pages/fish-wire") == 1  # stored by the feed: not fetched again
+
     # The feed's stories are in the server's briefing (and so its digests).
     brief = await feed_bot.slash("brief", {"days": 1}, member="pat_member")
     assert FISHERIES_WIRE[0] in str(brief.visible_messages[0].embeds) or FISHERIES_DAILY[0] in str(
