@@ -155,7 +155,9 @@ def _bozo_reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:200]
 
 
-def _xml_entry(entry: Mapping[str, Any], base_url: str) -> FeedEntry:
+def _xml_entry(parsed_entry: Mapping[str, Any], base_url: str) -> FeedEntry:
+    # The plain dict: feedparser's own mapping warns when a missing key is looked up.
+    entry: dict[str, Any] = dict(parsed_entry)
     # FeedBurner wraps links in its own redirects; the original link names the article.
     link = _absolute(entry.get("feedburner_origlink") or entry.get("link"), base_url)
     title = _clean(entry.get("title"))
@@ -250,7 +252,14 @@ def _json_date(value: Any) -> datetime | None:
 
 
 def newest_first(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
-    """Dated items newest first; an undated item keeps the place of the item before it."""
+    """Dated items newest first; an undated item keeps the place of the item before it.
+
+    An item listed twice in one document (it happens: the same guid twice) is kept once.
+    """
+    unique: dict[str, FeedEntry] = {}
+    for entry in entries:
+        unique.setdefault(entry.key, entry)
+    entries = list(unique.values())
     keyed = []
     last_seen: float | None = None
     for index, entry in enumerate(entries):
