@@ -22,7 +22,8 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <pubDate>Mon, 03 Jun 2024 08:00:00 GMT</pubDate></item>
 <item><title>Newer &amp; better</title><guid isPermaLink="false">id-2</guid>
 <link>https://news.example.org/b</link><pubDate>Mon, 03 Jun 2024 09:00:00 GMT</pubDate>
-<content:encoded><![CDATA[<p>First paragraph.</p><p>Second &eacute; paragraph.</p>]]></content:encoded>
+<content:encoded><![CDATA[<p>First paragraph.</p><p>Second &eacute; paragraph.</p>]]>
+</content:encoded>
 </item></channel></rss>"""
 
 ATOM_RELATIVE = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
