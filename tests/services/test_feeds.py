@@ -331,3 +331,60 @@ async def test_opml_import_nested_and_untyped_over_limit_refused_and_malformed(
     feeds.feeds_per_server = 10
     round_trip = await feeds.import_opml(GUILD_B, exported)
     assert set(round_trip.added) == set(report.added)
+
+
+@dataclass
+class RecordingSender:
+    """A live channel as Discord would keep it: one message per nonce (enforce_nonce)."""
+
+    sent: list[tuple[str, str]]
+    edits: list[int]
+    die_after_send: bool = False
+
+    async def send_story(self, post, story):  # type: ignore[no-untyped-def]
+        self.sent.append((post.nonce, story.title))
+        if self.die_after_send:
+            raise Killed
+        return 1000 + post.id
+
+    async def edit_story(self, post, story):  # type: ignore[no-untyped-def]
+        self.edits.append(story.reports)
+
+    async def send_notice(self, notice):  # type: ignore[no-untyped-def]
+        self.sent.append((f"notice-{notice.id}", notice.text))
+
+
+async def test_live_posts_survive_a_crash_after_sending_and_respect_the_hourly_limit(
+    world: World,
+) -> None:
+    server = world.server
+    served = server.feed("live")
+    await world.app.feeds.add(GUILD_A, server.url("feeds/live"), live_channel_id=LIVE_CHANNEL)
+    await world.poll(0)
+    served.items = [Item("l-1", FISHERIES_WIRE[0], story_page(server, "l1", FISHERIES_WIRE), at(5))]
+    await world.poll(10)
+    dying = RecordingSender([], [], die_after_send=True)
+    with pytest.raises(Killed):  # Discord accepted the post; the process died before recording
+        await world.app.live_poster(dying).run_once()
+    sender = RecordingSender([], [])
+    poster = world.app.live_poster(sender)
+    await poster.run_once()
+    assert dying.sent[0][0] == sender.sent[0][0]  # the same nonce: Discord keeps one message
+    assert await world.app.store.feeds.live_posts_to_finish() == []
+
+    served.items.insert(
+        0, Item("l-2", FISHERIES_DAILY[0], story_page(server, "l2", FISHERIES_DAILY), at(11))
+    )
+    served.items.insert(
+        0, Item("l-3", SUDAN_TALKS[0], story_page(server, "l3", SUDAN_TALKS), at(12))
+    )
+    served.items.insert(
+        0, Item("l-4", KOREA_DIALOGUE[0], story_page(server, "l4", KOREA_DIALOGUE), at(13))
+    )
+    await world.poll(20)
+    poster.per_hour = 2
+    counts = await poster.run_once()
+    # The second outlet edits the story's post; one new story fits the hour, one waits.
+    assert counts == {"edited": 1, "posted": 1, "deferred": 1}
+    assert sender.edits == [2]
+    assert [title for _, title in sender.sent] == [FISHERIES_WIRE[0], SUDAN_TALKS[0]]
