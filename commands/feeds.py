@@ -129,7 +129,11 @@ class FeedCog(commands.Cog):
         await self.tasks.cancel_all()
 
     async def run_once(self) -> None:
-        """One pass: poll due feeds, then post and edit live stories (tests call this)."""
+        """One pass: posts left unfinished (a restart), due feeds polled, new stories posted.
+
+        Live work comes first too, so a story stored but not posted before a crash is posted
+        at once after the restart, not after the next poll (tests call this)."""
+        await self.live.run_once()
         await self.bot.app.feed_poller.poll_due()
         await self.live.run_once()
 
