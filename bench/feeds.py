@@ -12,6 +12,7 @@ Run: `python -m bench.feeds`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import statistics
 import tempfile
@@ -151,6 +152,8 @@ async def ingest(count: int = 200, feeds: int = 8) -> None:
                     Item(f"p{index}", f"Page {index}", link, at(1))
                 )
             clock[0] = at(60)
+            gc.collect()
+            gc.freeze()  # as the bot does after start-up (DiplobriefBot.setup_hook)
             lags: list[float] = []
             stop = asyncio.Event()
 
