@@ -75,6 +75,7 @@ async def poll_round(count: int = 500) -> None:
     for i in range(count):
         served = server.feed(f"f{i}", f"Feed {i}")
         served.items = [Item(f"f{i}-0", f"Item {i}", None, at(0), "short text")]
+    before_kib = rss_kib()
     with tempfile.TemporaryDirectory() as tmp:
         clock = [at(0)]
         analyzer = ThreadAnalyzer(None)
@@ -121,7 +122,10 @@ async def poll_round(count: int = 500) -> None:
     print(
         f"  ratio               wall {poll_wall / bare_wall:.2f}×   cpu {poll_cpu / bare_cpu:.2f}×"
     )
-    print(f"  resident memory with {count} feeds: {memory:.0f} MB (the process, model not loaded)")
+    print(
+        f"  resident memory with {count} feeds: {memory:.0f} MB for the whole process "
+        f"({memory - before_kib / 1024:.0f} MB more than before the feeds; the model not loaded)"
+    )
 
 
 async def ingest(count: int = 200, feeds: int = 8) -> None:
