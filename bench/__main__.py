@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import briefing, digest, loop_lag, pipeline, workers
+from bench import briefing, digest, feeds, loop_lag, pipeline, workers
 
 
 def main() -> None:
@@ -18,6 +18,8 @@ def main() -> None:
     digest.main([])
     print("\n== the same across 3 worker processes on one PostgreSQL database")
     digest.main(["5000", "--processes", "3"])
+    print("\n== feeds: a poll round of 500 feeds (90% 304) and 200 new items ingested")
+    feeds.main([])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""The command line: run, console, ingest, analyze, search, quotes, brief, relations, sync,
-migrate-db."""
+"""The command line: run, worker, console, ingest, analyze, search, quotes, brief, relations,
+feed, sync, migrate-db."""
 
 from __future__ import annotations
 
@@ -102,6 +102,24 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--from", type=Path, default=None, dest="source", help="SQLite file (default: configured)"
     )
+    feed = sub.add_parser(
+        "feed", help="news feeds: add, list, remove, resume, import, export, poll"
+    )
+    feed_sub = feed.add_subparsers(dest="feed_command", metavar="ACTION", required=True)
+    feed_add = feed_sub.add_parser("add", help="read a feed (or the feed a news page names)")
+    feed_add.add_argument("url")
+    feed_add.add_argument("--topic", default=None)
+    feed_add.add_argument("--country", default=None)
+    feed_sub.add_parser("list", help="the feeds read, their state and items")
+    feed_remove = feed_sub.add_parser("remove", help="stop reading a feed (#id, URL or title)")
+    feed_remove.add_argument("feed")
+    feed_resume = feed_sub.add_parser("resume", help="fetch a paused feed again")
+    feed_resume.add_argument("feed")
+    feed_import = feed_sub.add_parser("import", help="read every feed of an OPML file")
+    feed_import.add_argument("file", type=Path)
+    feed_export = feed_sub.add_parser("export", help="the feeds as OPML (stdout or --output)")
+    feed_export.add_argument("--output", type=Path, default=None)
+    feed_sub.add_parser("poll", help="poll every due feed once, store new items, exit (cron)")
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
     return parser
@@ -224,6 +242,59 @@ async def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_feed(app: App, args: argparse.Namespace) -> int:
+    """The CLI's feeds: its own scope (the console's), every due feed polled by `poll`."""
+    feeds = app.feeds
+    action = args.feed_command
+    if action == "add":
+        result = await feeds.add(CONSOLE_SCOPE, args.url, topic=args.topic, country=args.country)
+        name = result.feed.title or result.feed.url
+        if not result.created:
+            print(f"Already reading {name} <{result.feed.url}>")
+        else:
+            print(f"Added #{result.subscription.id} {name} <{result.feed.url}>")
+            print("Its newest items are stored on the next `diplobrief feed poll`.")
+        for found in result.discovered[1:]:
+            print(f"  the page also names: {found.url}")
+        return 0
+    if action == "list":
+        print(text.feed_list_text(await feeds.feeds(CONSOLE_SCOPE)))
+        return 0
+    if action == "remove":
+        listing = await feeds.remove(CONSOLE_SCOPE, args.feed)
+        print(f"Removed {listing.feed.title or listing.feed.url}")
+        return 0
+    if action == "resume":
+        listing = await feeds.resume(CONSOLE_SCOPE, args.feed)
+        print(f"Resumed {listing.feed.title or listing.feed.url}")
+        return 0
+    if action == "import":
+        try:
+            data = await asyncio.to_thread(args.file.read_bytes)
+        except OSError as error:
+            raise UserFacingError(f"{args.file}: {error.strerror or error}.") from None
+        report = await feeds.import_opml(CONSOLE_SCOPE, data)
+        print(
+            f"Added {len(report.added)}, already there {len(report.already)}, "
+            f"over the limit {len(report.over_limit)}, refused {len(report.refused)}."
+        )
+        for url, why in report.refused:
+            print(f"  refused {url}: {why}", file=sys.stderr)
+        return 0
+    if action == "export":
+        opml = await feeds.export_opml(CONSOLE_SCOPE)
+        if args.output is None:
+            sys.stdout.write(opml.decode("utf-8") + "\n")
+        else:
+            await asyncio.to_thread(args.output.write_bytes, opml)
+        return 0
+    if action == "poll":
+        reports = await app.feed_poller.poll_due()
+        print(text.poll_text(reports))  # a failing feed is news for `feed list`, not an error
+        return 0
+    raise AssertionError(f"unhandled feed action {action}")
+
+
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate-db":
         return await cmd_migrate_db(args, settings)
@@ -253,6 +324,8 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             return await cmd_brief(app, args)
         if args.command == "relations":
             return await cmd_relations(app, args)
+        if args.command == "feed":
+            return await cmd_feed(app, args)
         if args.command == "quotes":
             found = await app.articles.quotes(CONSOLE_SCOPE, speaker=args.speaker, limit=args.limit)
             print(text.quotes_list(found))

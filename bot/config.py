@@ -12,6 +12,15 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from bot.domain.errors import ConfigError
+from bot.domain.feeds import (
+    DEFAULT_FEED_INTERVAL_S,
+    DEFAULT_FEEDS_PER_SERVER,
+    DEFAULT_HOST_CONCURRENCY,
+    DEFAULT_HOST_INTERVAL_S,
+    DEFAULT_LIVE_PER_HOUR,
+    MAX_FEED_INTERVAL,
+    MIN_FEED_INTERVAL_S,
+)
 from bot.nlp.pipeline import default_model_name
 
 DEFAULT_DATABASE = "data/diplobrief.db"
@@ -69,6 +78,12 @@ class Settings:
         port = f":{parts.port}" if parts.port else ""
         return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
+    feed_interval_s: int = DEFAULT_FEED_INTERVAL_S
+    feeds_per_server: int = DEFAULT_FEEDS_PER_SERVER
+    live_per_hour: int = DEFAULT_LIVE_PER_HOUR
+    feed_host_concurrency: int = DEFAULT_HOST_CONCURRENCY
+    feed_host_interval_s: float = DEFAULT_HOST_INTERVAL_S
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read and validate settings; any problem raises ConfigError with one clear line."""
@@ -95,13 +110,32 @@ class Settings:
             database_url=database_url,
             shard_ids=shard_ids,
             shard_count=shard_count,
-            job_lease_s=_bounded_int(environ, "DIPLOBRIEF_JOB_LEASE", 60, 5, 110),
+            job_lease_s=_int_between(environ, "DIPLOBRIEF_JOB_LEASE", 60, 5, 110),
             spacy_model=model,
             log_level=level,
             discord_api_base=_url(environ, "DISCORD_API_BASE", ("http", "https")),
             discord_gateway_url=_url(environ, "DISCORD_GATEWAY_URL", ("ws", "wss")),
             fetch_allow_private=_flag(environ, "DIPLOBRIEF_FETCH_ALLOW_PRIVATE"),
             analysis_workers=_positive_int(environ, "DIPLOBRIEF_ANALYSIS_WORKERS", 1, 16),
+            feed_interval_s=_int_between(
+                environ,
+                "DIPLOBRIEF_FEED_INTERVAL",
+                DEFAULT_FEED_INTERVAL_S,
+                MIN_FEED_INTERVAL_S,
+                int(MAX_FEED_INTERVAL.total_seconds()),
+            ),
+            feeds_per_server=_positive_int(
+                environ, "DIPLOBRIEF_FEEDS_PER_SERVER", DEFAULT_FEEDS_PER_SERVER, 1000
+            ),
+            live_per_hour=_positive_int(
+                environ, "DIPLOBRIEF_LIVE_PER_HOUR", DEFAULT_LIVE_PER_HOUR, 60
+            ),
+            feed_host_concurrency=_positive_int(
+                environ, "DIPLOBRIEF_FEED_HOST_CONCURRENCY", DEFAULT_HOST_CONCURRENCY, 16
+            ),
+            feed_host_interval_s=_seconds(
+                environ, "DIPLOBRIEF_FEED_HOST_INTERVAL", DEFAULT_HOST_INTERVAL_S, 60.0
+            ),
         )
 
     def log_level_number(self, default: str = "INFO") -> int:
@@ -178,15 +212,30 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int, maximum: 
     return int(value)
 
 
-def _bounded_int(
+def _int_between(
     environ: Mapping[str, str], name: str, default: int, minimum: int, maximum: int
 ) -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
     if not value.isdigit() or not minimum <= int(value) <= maximum:
-        raise ConfigError(f"{name}={value!r}: expected a whole number from {minimum} to {maximum}.")
+        raise ConfigError(
+            f"{name}={value!r}: expected a whole number of seconds from {minimum} to {maximum}."
+        )
     return int(value)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= maximum:
+        raise ConfigError(f"{name}={value!r}: expected seconds from 0 to {maximum:g}.")
+    return seconds
 
 
 def load_environment(environ: Mapping[str, str], env_file: Path = Path(".env")) -> dict[str, str]:

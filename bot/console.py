@@ -38,6 +38,8 @@ HELP = f"""Diplobrief console — the bot's commands, offline. Options as name:v
   /article add path:<file> [title:TEXT] · /article list · /article remove id:<ID>
   /brief [topic:WORDS] [country:NAME] [days:{days_range_text()}] [stories:1-{MAX_STORIES}]
   /relations country:<name or code> [days:{days_range_text()}]
+  /feed add url:<feed or page> · /feed list · /feed remove feed:<#id> · /feed resume feed:<#id>
+  /feed poll   (fetch every due feed now)
   /help · /quit"""
 
 
@@ -87,8 +89,8 @@ def parse_line(line: str) -> ConsoleCommand | None:
             options[key.lower()] = value
         else:
             args.append(word)
-    if name == "article" and args:
-        name, args = f"article {args[0].lower()}", args[1:]
+    if name in ("article", "feed") and args:
+        name, args = f"{name} {args[0].lower()}", args[1:]
     return ConsoleCommand(name=name, args=tuple(args), options=options)
 
 
@@ -108,6 +110,11 @@ class Console:
             "help": self.help,
             "brief": self.brief,
             "relations": self.relations,
+            "feed add": self.feed_add,
+            "feed list": self.feed_list,
+            "feed remove": self.feed_remove,
+            "feed resume": self.feed_resume,
+            "feed poll": self.feed_poll,
         }
 
     async def answer(self, line: str) -> str:
@@ -200,3 +207,29 @@ class Console:
         article_id = await self.app.articles.find_article(self.scope, reference)
         await self.app.articles.remove_article(self.scope, article_id)
         return f"Removed article #{article_id}."
+
+    async def feed_add(self, command: ConsoleCommand) -> str:
+        url = command.option("url", 0)
+        if not url:
+            raise UserFacingError("Give the feed: /feed add url:<feed or news page>.")
+        result = await self.app.feeds.add(
+            self.scope, url, topic=command.option("topic"), country=command.option("country")
+        )
+        name = result.feed.title or result.feed.url
+        if not result.created:
+            return f"Already reading {name}."
+        return f"Added #{result.subscription.id} {name}; /feed poll fetches its newest items."
+
+    async def feed_list(self, command: ConsoleCommand) -> str:
+        return text.feed_list_text(await self.app.feeds.feeds(self.scope))
+
+    async def feed_remove(self, command: ConsoleCommand) -> str:
+        listing = await self.app.feeds.remove(self.scope, command.option("feed", 0) or "")
+        return f"Removed {listing.feed.title or listing.feed.url}."
+
+    async def feed_resume(self, command: ConsoleCommand) -> str:
+        listing = await self.app.feeds.resume(self.scope, command.option("feed", 0) or "")
+        return f"Resumed {listing.feed.title or listing.feed.url}."
+
+    async def feed_poll(self, command: ConsoleCommand) -> str:
+        return text.poll_text(await self.app.feed_poller.poll_due())

@@ -54,11 +54,17 @@ def article_view(report: ArticleReport) -> discord.ui.View:
     return view
 
 
+async def report_embed(bot: DiplobriefBot, scope: int, report: ArticleReport) -> discord.Embed:
+    """An article's embed, with the server's other reports of its story ("Also reported by")."""
+    others = await bot.app.briefings.also_reported(scope, report.article)
+    return embeds.with_also_reported(embeds.article_embed(report.article, report.analysis), others)
+
+
 async def send_report(interaction: discord.Interaction, report: ArticleReport) -> None:
     """The answer to a deferred /summarize or context-menu call."""
-    await Reply.of(interaction).send(
-        embed=embeds.article_embed(report.article, report.analysis), view=article_view(report)
-    )
+    bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
+    embed = await report_embed(bot, scope_of(interaction), report)
+    await Reply.of(interaction).send(embed=embed, view=article_view(report))
 
 
 class QuotesButton(

@@ -11,8 +11,7 @@ from discord.ext import commands
 
 from bot.domain.errors import PermissionDeniedError, UserFacingError
 from bot.domain.scope import guild_scope
-from commands import embeds
-from commands.articles import article_view
+from commands.articles import article_view, report_embed
 from commands.replies import NO_PINGS, Reply, scope_of
 
 if TYPE_CHECKING:
@@ -81,8 +80,9 @@ class AutosummaryCog(commands.Cog):
             log.exception("auto-summary failed for a link in guild %s", message.guild.id)
             return
         try:
+            embed = await report_embed(self.bot, guild_scope(message.guild.id), report)
             await message.reply(
-                embed=embeds.article_embed(report.article, report.analysis),
+                embed=embed,
                 view=article_view(report),
                 mention_author=False,
                 allowed_mentions=NO_PINGS,

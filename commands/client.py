@@ -26,6 +26,7 @@ COGS = (
     "commands.quotes",
     "commands.brief",
     "commands.digest",
+    "commands.feeds",
     "commands.search",
     "commands.autosummary",
     "commands.help",

@@ -11,7 +11,8 @@ import discord
 from bot.domain.analysis import Analysis
 from bot.domain.articles import ArticlePage, SearchHit, SearchPage, StoredArticle, StoredQuote
 from bot.domain.digests import Digest, DigestSubscription
-from bot.domain.stories import Briefing, Relations, Story, StoryCountry
+from bot.domain.feeds import FeedAddResult, FeedListing, ImportReport
+from bot.domain.stories import Briefing, Relations, Story, StoryCountry, StorySource
 from bot.domain.text import display_title, flag, plural
 
 CONTENT_LIMIT = 2000
@@ -123,7 +124,12 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     embed.set_footer(
         text=clip(
             f"Article #{article.id} · {analysis.summary.method} summary · "
-            f"{plural(len(analysis.quotes), 'quote')}",
+            f"{plural(len(analysis.quotes), 'quote')}"
+            + (
+                " · from the feed's text (the page was not reachable)"
+                if article.source_kind == "feed"
+                else ""
+            ),
             FOOTER_LIMIT,
         )
     )
@@ -460,3 +466,143 @@ def help_embed(command_lines: Sequence[str]) -> discord.Embed:
         inline=False,
     )
     return fit_embed(embed)
+
+
+# --- feeds and live channels -----------------------------------------------------------------
+
+
+def _outlet(source_site: str | None, url: str | None) -> str:
+    """An outlet's name: the site name, else the link's host."""
+    if source_site:
+        return source_site
+    host = (url or "").split("//", 1)[-1].split("/", 1)[0]
+    return host.removeprefix("www.") or "unknown outlet"
+
+
+def live_story_embed(story: Story) -> discord.Embed:
+    """A live channel's story message: summary, countries, people, a quote and its outlets."""
+    embed = discord.Embed(
+        title=clip(story.title, TITLE_LIMIT),
+        url=next((s.url for s in story.sources if s.url), None),
+        colour=BRAND_COLOUR,
+    )
+    bullets = [f"• {clip(s, 900)}" for s in story.summary]
+    embed.description = clip_lines(bullets, 2500) or "…"
+    if story.countries:
+        line = " · ".join(f"{flag(c.code)} {c.name}" for c in story.countries[:8])
+        embed.add_field(name="Countries", value=clip(line, FIELD_VALUE_LIMIT), inline=False)
+    if story.people:
+        embed.add_field(
+            name="People", value=clip(", ".join(story.people[:8]), FIELD_VALUE_LIMIT), inline=False
+        )
+    if story.quote is not None:
+        value = quote_text(clip(story.quote.text, 500), story.quote.speaker, story.quote.title)
+        embed.add_field(name="Quote", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    outlets: dict[str, str] = {}
+    for source in story.sources:
+        name = clip(_outlet(source.site, source.url), 80)
+        outlets.setdefault(name, f"[{name}]({source.url})" if source.url else name)
+    heading = plural(story.reports, "report") if story.reports > 1 else "Source"
+    embed.add_field(
+        name=heading, value=clip_lines(list(outlets.values()), FIELD_VALUE_LIMIT), inline=False
+    )
+    embed.set_footer(text=f"Live · {' · '.join(outlets)}"[:FOOTER_LIMIT])
+    return fit_embed(embed)
+
+
+def also_reported_value(sources: Sequence[StorySource]) -> str:
+    """The "Also reported by" links: outlet names linked to the other reports."""
+    parts = []
+    for source in sources:
+        name = clip(_outlet(source.site, source.url), 60)
+        parts.append(f"[{name}]({source.url})" if source.url else f"{name} (#{source.article_id})")
+    return clip(" · ".join(parts), FIELD_VALUE_LIMIT)
+
+
+def with_also_reported(embed: discord.Embed, sources: Sequence[StorySource]) -> discord.Embed:
+    """An article embed with the line naming the server's other reports of its story."""
+    if sources:
+        embed.add_field(name="Also reported by", value=also_reported_value(sources), inline=False)
+    return fit_embed(embed)
+
+
+def feed_status_text(listing: FeedListing) -> str:
+    """ok / failing since … (reason) / paused (reason)."""
+    feed = listing.feed
+    if feed.status == "paused":
+        since = f" since {timestamp(feed.paused_at)}" if feed.paused_at else ""
+        return f"**paused**{since}: {feed.paused_reason}"
+    if feed.status == "failing":
+        since = f" since {timestamp(feed.failing_since)}" if feed.failing_since else ""
+        return f"**failing**{since} ({plural(feed.failures, 'failure')}): {feed.last_error}"
+    return "ok"
+
+
+def feed_list_embed(
+    listings: Sequence[FeedListing], *, page: int, per_page: int, limit: int
+) -> discord.Embed:
+    """/feed list: one field per feed with its state, fetch times, items and live channel."""
+    embed = discord.Embed(title="Feeds this server reads", colour=BRAND_COLOUR)
+    if not listings:
+        embed.description = "No feeds yet. Add one with /feed add url:<feed or news page>."
+        return embed
+    pages = max(1, -(-len(listings) // per_page))
+    page = min(max(page, 1), pages)
+    for listing in listings[(page - 1) * per_page : page * per_page]:
+        feed, subscription = listing.feed, listing.subscription
+        lines = [feed.url, f"Status: {feed_status_text(listing)}"]
+        fetched = timestamp(feed.last_fetched_at, "R") if feed.last_fetched_at else "not yet"
+        upcoming = "—" if feed.status == "paused" else timestamp(feed.next_fetch_at, "R")
+        lines.append(f"Last fetch {fetched} · next {upcoming}")
+        lines.append(f"{plural(subscription.items_stored, 'item')} stored")
+        if listing.skipped:
+            skipped = ", ".join(f"{count}× {reason}" for reason, count in listing.skipped[:3])
+            lines.append(f"Skipped: {skipped}")
+        if subscription.live_channel_id:
+            lines.append(f"Live in <#{subscription.live_channel_id}>")
+        about = filters_text(subscription.topic, None)
+        if subscription.country:
+            about = " ".join(x for x in (about, f"country {subscription.country}") if x)
+        if about:
+            lines.append(f"Only {about}")
+        embed.add_field(
+            name=clip(f"#{subscription.id} {feed.title or feed.url}", FIELD_NAME_LIMIT),
+            value=clip_lines(lines, FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    embed.set_footer(
+        text=f"Page {page} of {pages} · {plural(len(listings), 'feed')} of {limit} allowed"
+    )
+    return fit_embed(embed)
+
+
+def feed_added_text(result: FeedAddResult, live_channel_id: int | None) -> str:
+    """The answer to /feed add."""
+    name = result.feed.title or result.feed.url
+    if result.created:
+        text = (
+            f"This server now reads **{discord.utils.escape_markdown(name)}** "
+            f"(<{result.feed.url}>). Its newest items arrive with the first fetch; "
+            "nothing of them is posted live."
+        )
+    else:
+        text = f"This server already reads **{discord.utils.escape_markdown(name)}**."
+    if live_channel_id:
+        text += f" New stories go live in <#{live_channel_id}>."
+    if len(result.discovered) > 1:
+        found = "\n".join(f"• {d.title or d.kind}: <{d.url}>" for d in result.discovered)
+        text += f"\nThe page names {len(result.discovered)} feeds; I added the first:\n{found}"
+    return clip_content(text)
+
+
+def import_report_text(report: ImportReport) -> str:
+    """The answer to /feed import: how many were added, already there, over the limit, refused."""
+    lines = [
+        f"Added {plural(len(report.added), 'feed')}; "
+        f"{len(report.already)} already there; {len(report.over_limit)} over this server's "
+        f"limit; {len(report.refused)} refused."
+    ]
+    lines += [f"• refused <{url}>: {why}" for url, why in report.refused[:10]]
+    if report.over_limit:
+        lines.append("Over the limit: " + ", ".join(f"<{u}>" for u in report.over_limit[:5]))
+    return clip_content("\n".join(lines))

@@ -24,6 +24,15 @@ from bot.domain.articles import (
     StoredQuote,
 )
 from bot.domain.digests import DigestDelivery, DigestSubscription
+from bot.domain.feeds import (
+    Feed,
+    FeedAddResult,
+    FeedListing,
+    FeedSubscription,
+    LiveCandidate,
+    LiveNotice,
+    LivePost,
+)
 from bot.domain.window import Window
 
 
@@ -256,6 +265,207 @@ class SendSlotRepository(Protocol):
         ...
 
 
+class FeedRepository(Protocol):
+    """Feeds, subscriptions per scope, seen items, poll state and live channel posts.
+
+    Subscriptions are scoped; the poller's methods (claim_due, subscribers, record_item,
+    live candidates and posts) span scopes, as the digest scheduler's `due` does. Every write
+    joins the caller's `store.transaction()` when there is one, so an item is marked seen in
+    the same transaction as its stored article.
+    """
+
+    async def subscribe(
+        self,
+        scope: int,
+        url: str,
+        *,
+        title: str | None,
+        site_url: str | None,
+        live_channel_id: int | None,
+        topic: str | None,
+        country: str | None,
+        created_by: int | None,
+        now: datetime,
+        limit: int,
+    ) -> FeedAddResult | None:
+        """Subscribe a scope to a feed (created if new); None when the scope is at `limit`.
+
+        Subscribing again changes the live channel and filters given. A feed other servers
+        already read forgets its validators, so the next poll fetches it in full."""
+        ...
+
+    async def subscriptions(self, scope: int) -> list[FeedListing]:
+        """The scope's feeds with their state and skipped-item reasons, oldest first."""
+        ...
+
+    async def subscription(self, scope: int, subscription_id: int) -> FeedListing | None:
+        """One of the scope's subscriptions, or None."""
+        ...
+
+    async def count(self, scope: int) -> int:
+        """How many feeds the scope reads."""
+        ...
+
+    async def unsubscribe(self, scope: int, subscription_id: int) -> bool:
+        """Stop reading a feed; a feed no server reads is deleted with its items."""
+        ...
+
+    async def resume(self, scope: int, subscription_id: int, *, now: datetime) -> bool:
+        """Unpause the scope's paused feed (its failures forgotten); False if not paused."""
+        ...
+
+    async def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[Feed]:
+        """Every server's due, unpaused feeds, claimed for `lease` (a poll in progress)."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest unpaused feed is due."""
+        ...
+
+    async def feed(self, feed_id: int) -> Feed | None:
+        """A feed by id (the poller's view, every scope)."""
+        ...
+
+    async def subscribers(self, feed_id: int) -> list[FeedSubscription]:
+        """Every subscription of a feed, any scope."""
+        ...
+
+    async def known_items(self, feed_id: int, keys: Iterable[str]) -> set[str]:
+        """Which of these item keys the feed has seen."""
+        ...
+
+    async def analysed_copy(self, article_url: str) -> tuple[int, int] | None:
+        """(scope, article id) of a stored copy of the article at this URL, if any."""
+        ...
+
+    async def record_item(
+        self,
+        feed_id: int,
+        key: str,
+        *,
+        outcome: str,
+        now: datetime,
+        reason: str | None = None,
+        article_url: str | None = None,
+        article_scope: int | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        """Mark an item seen with what became of it (in the caller's transaction)."""
+        ...
+
+    async def count_stored(self, subscription_id: int, count: int = 1) -> None:
+        """Count items stored for a subscription."""
+        ...
+
+    async def finish_baseline(self, subscription_id: int) -> None:
+        """The subscription got its first newest items."""
+        ...
+
+    async def fetched(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        seen_keys: Iterable[str],
+        url: str | None,
+        title: str | None,
+        site_url: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        ttl_s: int | None,
+        next_fetch_at: datetime,
+        complete: bool,
+    ) -> None:
+        """A good response was processed: validators kept only if `complete`, claim released."""
+        ...
+
+    async def not_modified(
+        self, feed_id: int, *, now: datetime, next_fetch_at: datetime, url: str | None = None
+    ) -> None:
+        """A 304: nothing to parse; the next fetch is scheduled, the claim released."""
+        ...
+
+    async def failed(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        reason: str,
+        next_fetch_at: datetime,
+        pause: bool,
+    ) -> Feed | None:
+        """One more failure in a row (paused when `pause`); the feed as it is now."""
+        ...
+
+    async def release(self, feed_id: int) -> None:
+        """Give a claimed feed back without changing it."""
+        ...
+
+    async def forget_seen(self, before: datetime) -> int:
+        """Forget items not seen since `before`; how many."""
+        ...
+
+    async def add_live_candidate(
+        self, scope: int, channel_id: int, article_id: int, *, feed_id: int | None, now: datetime
+    ) -> None:
+        """A stored feed article to tell in a live channel (in the article's transaction)."""
+        ...
+
+    async def pending_live(self, *, limit: int = 200) -> list[LiveCandidate]:
+        """Live candidates not handled yet, oldest first (every scope)."""
+        ...
+
+    async def finish_live_candidate(
+        self, candidate_id: int, outcome: str, *, now: datetime
+    ) -> None:
+        """Record what became of a live candidate."""
+        ...
+
+    async def live_posts(self, scope: int, channel_id: int, since: datetime) -> list[LivePost]:
+        """A channel's live posts since a moment, oldest first."""
+        ...
+
+    async def live_posts_to_finish(self) -> list[LivePost]:
+        """Posts not yet accepted by Discord, or changed since last shown (every scope)."""
+        ...
+
+    async def create_live_post(self, candidate: LiveCandidate, *, now: datetime) -> LivePost:
+        """A new story post for a candidate (status sending), the candidate done."""
+        ...
+
+    async def extend_live_post(
+        self, candidate: LiveCandidate, post_id: int, *, now: datetime
+    ) -> None:
+        """Add a candidate's article to a story post; it needs an edit."""
+        ...
+
+    async def mark_live_rendered(
+        self, scope: int, post_id: int, *, message_id: int, rendered: datetime
+    ) -> None:
+        """Discord shows the post as of `rendered` (message id kept)."""
+        ...
+
+    async def abandon_live_post(self, scope: int, post_id: int) -> None:
+        """Give up a send that may have been posted already."""
+        ...
+
+    async def live_posts_made(self, scope: int, channel_id: int, since: datetime) -> int:
+        """Story posts started in a channel since a moment (the hourly limit)."""
+        ...
+
+    async def add_notice(self, scope: int, channel_id: int, text: str, *, now: datetime) -> None:
+        """A short notice for a live channel."""
+        ...
+
+    async def pending_notices(self) -> list[LiveNotice]:
+        """Notices not sent yet (every scope)."""
+        ...
+
+    async def notice_sent(self, notice_id: int, *, now: datetime) -> None:
+        """A notice was sent."""
+        ...
+
+
 class Store(Protocol):
     """One database, its repositories, and transactions spanning them."""
 
@@ -276,6 +486,9 @@ class Store(Protocol):
 
     @property
     def send_slots(self) -> SendSlotRepository: ...
+
+    @property
+    def feeds(self) -> FeedRepository: ...
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """Group several repository calls into one atomic write (nested: savepoints)."""

@@ -75,3 +75,26 @@ def test_shards_are_read_together_and_checked() -> None:
     ):
         with pytest.raises(ConfigError, match="DIPLOBRIEF_SHARD"):
             Settings.from_env(bad)
+
+
+def test_feed_settings_defaults_and_bounds() -> None:
+    settings = Settings.from_env({})
+    assert (settings.feed_interval_s, settings.feeds_per_server, settings.live_per_hour) == (
+        900,
+        20,
+        6,
+    )
+    assert (settings.feed_host_concurrency, settings.feed_host_interval_s) == (2, 1.0)
+    fast = Settings.from_env(
+        {"DIPLOBRIEF_FEED_INTERVAL": "5", "DIPLOBRIEF_FEED_HOST_INTERVAL": "0"}
+    )
+    assert fast.feed_interval_s == 5 and fast.feed_host_interval_s == 0.0
+    for name, value in (
+        ("DIPLOBRIEF_FEED_INTERVAL", "4"),
+        ("DIPLOBRIEF_FEED_INTERVAL", "fast"),
+        ("DIPLOBRIEF_FEEDS_PER_SERVER", "0"),
+        ("DIPLOBRIEF_LIVE_PER_HOUR", "-1"),
+        ("DIPLOBRIEF_FEED_HOST_INTERVAL", "nan"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: value})

@@ -37,5 +37,9 @@ class InvalidScheduleError(UserFacingError):
     """A time or timezone the user typed cannot be read."""
 
 
+class NotAFeedError(UserFacingError):
+    """A document could not be read as an RSS, Atom or JSON feed (or an OPML list)."""
+
+
 class ConfigError(Exception):
     """A setting is missing or invalid; start-up stops with this one line."""

@@ -17,6 +17,7 @@ _TRACKING_PARAMS = frozenset(
         "mc_eid",
         "ref",
         "ref_src",
+        "xtor",
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}

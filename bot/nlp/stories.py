@@ -350,3 +350,25 @@ def summary_report_ids(articles: Sequence[ArticleLead], cluster: StoryCluster) -
     """Article ids whose full text a story's summary needs: one per report, newest first."""
     reports = sorted(cluster.reports, key=lambda group: articles[group[0]].added_at, reverse=True)
     return [articles[group[0]].id for group in reports[:REPORTS_SUMMARISED]]
+
+
+def story_members(articles: Sequence[ArticleLead], article_id: int) -> list[int]:
+    """Ids of the articles telling the same story as `article_id` (itself included)."""
+    for cluster in cluster_stories(articles):
+        ids = [articles[i].id for i in cluster.members]
+        if article_id in ids:
+            return ids
+    return [article_id]
+
+
+def other_reports(
+    articles: Sequence[ArticleLead], article_id: int, limit: int
+) -> list[StorySource]:
+    """The other articles of `article_id`'s story as sources, newest first, at most `limit`."""
+    members = set(story_members(articles, article_id)) - {article_id}
+    others = sorted(
+        (lead for lead in articles if lead.id in members),
+        key=lambda lead: (lead.added_at, lead.id),
+        reverse=True,
+    )
+    return [article_source(lead) for lead in others[:limit]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.domain.analysis import Analysis
 from bot.domain.articles import (
@@ -13,6 +14,7 @@ from bot.domain.articles import (
     StoredArticle,
     StoredQuote,
 )
+from bot.domain.feeds import FeedListing, PollReport
 from bot.domain.stories import Briefing, Relations
 from bot.domain.text import display_title, flag, plural
 
@@ -142,3 +144,49 @@ def relations_text(relations: Relations) -> str:
         out.append(f"  {flag(relation.code)} {relation.name} ×{relation.sentences}")
         out.append(f"      e.g. {relation.example}")
     return "\n".join(out)
+
+
+def feed_list_text(listings: Sequence[FeedListing]) -> str:
+    """`diplobrief feed list`: each feed with its state, fetch times and items."""
+    if not listings:
+        return "No feeds yet. Add one with: diplobrief feed add URL"
+    out = [f"{plural(len(listings), 'feed')}:"]
+    for listing in listings:
+        feed, subscription = listing.feed, listing.subscription
+        out.append(f"  #{subscription.id} {feed.title or feed.url}")
+        out.append(f"      {feed.url}")
+        if feed.status == "paused":
+            state = f"paused since {_when(feed.paused_at)}: {feed.paused_reason}"
+        elif feed.status == "failing":
+            state = f"failing since {_when(feed.failing_since)}: {feed.last_error}"
+        else:
+            state = "ok"
+        out.append(f"      status: {state}")
+        nxt = "—" if feed.status == "paused" else _when(feed.next_fetch_at)
+        out.append(
+            f"      last fetch {_when(feed.last_fetched_at)} · next {nxt} · "
+            f"{plural(subscription.items_stored, 'item')} stored"
+        )
+        for reason, count in listing.skipped[:3]:
+            out.append(f"      skipped {count}×: {reason}")
+    return "\n".join(out)
+
+
+def poll_text(reports: Sequence[PollReport]) -> str:
+    """`diplobrief feed poll`: one line per feed polled."""
+    if not reports:
+        return "No feed was due."
+    lines = []
+    for report in reports:
+        if report.status == "new":
+            line = f"{report.url}: {report.stored} stored, {report.skipped} skipped"
+        elif report.status == "not-modified":
+            line = f"{report.url}: not modified"
+        else:
+            line = f"{report.url}: {report.status} ({report.detail})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"

@@ -8,10 +8,13 @@ the shown stories' reports are read in full and the workers summarise them acros
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.analysis import Analyzer
+from bot.domain.articles import StoredArticle
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import UserFacingError
+from bot.domain.feeds import ALSO_REPORTED_MAX
 from bot.domain.limits import MAX_SENTENCES, MAX_STORIES, RELATIONS_DEFAULT_DAYS
 from bot.domain.stories import (
     Briefing,
@@ -20,11 +23,19 @@ from bot.domain.stories import (
     Relations,
     StoryCluster,
     StoryCountry,
+    StorySource,
 )
 from bot.domain.window import Window
 from bot.nlp.country_lookup import matching_countries, resolve_country
 from bot.nlp.relations import relations_from_sentences
-from bot.nlp.stories import LEAD_CHARS, MAX_NAMES, plan_stories, summary_report_ids
+from bot.nlp.stories import (
+    LEAD_CHARS,
+    MAX_NAMES,
+    STORY_GAP,
+    other_reports,
+    plan_stories,
+    summary_report_ids,
+)
 from bot.nlp.story_summary import build_stories
 from storage.protocols import Store
 
@@ -93,6 +104,22 @@ class BriefingService:
             len(stories),
         )
         return Briefing(query.window, topic, country, stories, considered, len(ranked))
+
+    async def also_reported(
+        self, scope: int, article: StoredArticle, *, limit: int = ALSO_REPORTED_MAX
+    ) -> tuple[StorySource, ...]:
+        """Other stored articles of the server telling the same story, newest first."""
+        # Until just past now: what arrived this second counts (windows end exclusive).
+        until = max(min(article.added_at + STORY_GAP, self.now()), article.added_at)
+        until += timedelta(seconds=1)
+        since = article.added_at - STORY_GAP
+        leads = await self.store.articles.leads(
+            scope, Window(since, until), lead_chars=LEAD_CHARS, max_names=MAX_NAMES
+        )
+        if len(leads) < 2 or all(lead.id != article.id for lead in leads):
+            return ()
+        found = await self.analyzer.run(other_reports, leads, article.id, limit)
+        return tuple(found)
 
     async def relations(self, scope: int, country: str, window: Window | None = None) -> Relations:
         """Who the country is dealing with: countries named in the same sentences, with examples."""

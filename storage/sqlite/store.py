@@ -12,6 +12,7 @@ from storage.sqlite.articles import SqliteArticles
 from storage.sqlite.channels import SqliteChannels
 from storage.sqlite.database import SqliteDatabase
 from storage.sqlite.digests import SqliteDigests
+from storage.sqlite.feeds import SqliteFeeds
 from storage.sqlite.quotes import SqliteQuotes
 from storage.sqlite.schema import open_database
 from storage.sqlite.search import SqliteSearch
@@ -38,6 +39,7 @@ class SqliteStore:
         self._channels = SqliteChannels(database)
         self._digests = SqliteDigests(database)
         self._send_slots = SqliteSendSlots(database)
+        self._feeds = SqliteFeeds(database)
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -69,6 +71,10 @@ class SqliteStore:
     @property
     def send_slots(self) -> SqliteSendSlots:
         return self._send_slots
+
+    @property
+    def feeds(self) -> SqliteFeeds:
+        return self._feeds
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -92,6 +92,9 @@ class ChannelRoutes:
         if nonce_key is not None:
             self.state.nonces[nonce_key] = (time.monotonic(), message.id)
         await self.gateway.echo("MESSAGE_CREATE", message)
+        if self.state.hold_channel_posts is not None:
+            self.state.notify()
+            await self.state.hold_channel_posts.wait()
         return json_response(200, message.payload())
 
     def _channel_message(self, call: Call) -> SentMessage | web.Response:

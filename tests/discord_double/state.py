@@ -61,6 +61,9 @@ class DoubleState:
         # Nonce dedupe (enforce_nonce): (author id, nonce) → (monotonic time, message id).
         self.nonces: dict[tuple[int, str], tuple[float, int]] = {}
         self.nonce_dedupe_s = NONCE_DEDUPE_S
+        # While set to an unset Event, channel message POSTs are stored (and echoed) but not
+        # answered: a bot killed now had its message accepted without learning so.
+        self.hold_channel_posts: asyncio.Event | None = None
         self.interactions: dict[int, InteractionRecord] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
