@@ -14,6 +14,7 @@ from bot.fetch import FetchedPage, fetch_page, new_fetch_session
 from bot.services.articles import ArticleService
 from bot.services.briefings import BriefingService
 from bot.services.digests import DigestService
+from bot.services.pictures import PictureService
 from storage import Store, open_store
 
 
@@ -28,6 +29,7 @@ class App:
     articles: ArticleService
     briefings: BriefingService
     digests: DigestService
+    pictures: PictureService
 
 
 @contextlib.asynccontextmanager
@@ -74,4 +76,5 @@ async def open_app(
             articles=ArticleService(store, analyzer, fetch, clock),
             briefings=briefings,
             digests=DigestService(store, briefings, clock),
+            pictures=PictureService(analyzer),
         )

@@ -8,8 +8,11 @@ the shown stories' reports are read in full and the workers summarise them acros
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 
 from bot.analysis import Analyzer
+from bot.domain.articles import ArticleLead
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import UserFacingError
 from bot.domain.limits import MAX_SENTENCES, MAX_STORIES, RELATIONS_DEFAULT_DAYS
@@ -22,7 +25,7 @@ from bot.domain.stories import (
     StoryCountry,
 )
 from bot.domain.window import Window
-from bot.nlp.country_lookup import matching_countries, resolve_country
+from bot.nlp.country_lookup import country_name, matching_countries, resolve_country
 from bot.nlp.relations import relations_from_sentences
 from bot.nlp.stories import LEAD_CHARS, MAX_NAMES, plan_stories, summary_report_ids
 from bot.nlp.story_summary import build_stories
@@ -92,7 +95,15 @@ class BriefingService:
             len(ranked),
             len(stories),
         )
-        return Briefing(query.window, topic, country, stories, considered, len(ranked))
+        return Briefing(
+            query.window,
+            topic,
+            country,
+            stories,
+            considered,
+            len(ranked),
+            countries_named=countries_named(leads),
+        )
 
     async def relations(self, scope: int, country: str, window: Window | None = None) -> Relations:
         """Who the country is dealing with: countries named in the same sentences, with examples."""
@@ -106,6 +117,18 @@ class BriefingService:
         articles = await self.store.articles.get_many(scope, ids)
         analyses = await self.store.articles.analyses(scope, [a.id for a in articles])
         return {a.id: LoadedArticle(a, analyses[a.id]) for a in articles if a.id in analyses}
+
+
+def countries_named(leads: Sequence[ArticleLead]) -> tuple[StoryCountry, ...]:
+    """Every country the articles name: articles naming it and mentions, most mentioned first."""
+    reports: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    for lead in leads:
+        for country in lead.countries:
+            reports[country.code] += 1
+            mentions[country.code] += country.mentions
+    ranked = sorted(mentions, key=lambda code: (-mentions[code], -reports[code], code))
+    return tuple(StoryCountry(c, country_name(c), reports[c], mentions[c]) for c in ranked)
 
 
 def _renumbered(cluster: StoryCluster, position: dict[int, int]) -> StoryCluster:
