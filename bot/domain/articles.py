@@ -105,6 +105,7 @@ class ArticleLead:
     countries: tuple[Country, ...]
     names: tuple[str, ...]  # people and organisations, in the analysis' order
     source_path: str | None = None
+    co_mention_sentences: int = 0  # sentences that name two or more countries
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Pure functions over light `ArticleLead`s (title, lead, actors, time), so a month
 clusters in well under a second; the briefing service runs them in the analysis workers.
 Copies with the same opening (wire copies, one text under two URLs) collapse first; the rest
 are compared by TF-IDF cosine over lead words and actors, linked when similar and close in
-time. Stories rank by distinct reports and outlets, recency and how central their actors are.
+time. Stories rank by distinct reports and outlets, recency, how central their actors are, and
+how diplomatic they are (bot.nlp.diplomacy).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.domain.articles import ArticleLead
 from bot.domain.stories import RankedStory, StoryCluster, StorySource
 from bot.domain.text import display_title
 from bot.domain.window import Window
+from bot.nlp.diplomacy import diplomatic_salience
 from bot.nlp.text_filters import stemmer, stop_words, without_dateline
 
 # Clustering: two reports belong to one story when their lead text and actors are this similar
@@ -301,7 +303,9 @@ def rank_stories(
     until: datetime,
     window: Window,
 ) -> list[tuple[StoryCluster, float]]:
-    """Stories best first: more distinct reports and outlets, more recent, more central actors."""
+    """Stories best first: more distinct reports and outlets, more recent, more central actors,
+    and more diplomatic (bot.nlp.diplomacy: countries together, leaders, diplomats, institutions).
+    """
     if not clusters:
         return []
     # An actor is central when many of the window's stories involve it.
@@ -323,11 +327,13 @@ def rank_stories(
         top = sorted((actor_stories[a] / most for a in actors), reverse=True)[:3]
         centrality = sum(top) / 3
         outlets = {source_site(articles[i]) or f"#{i}" for i in cluster.members}
+        salience = diplomatic_salience([articles[group[0]] for group in cluster.reports])
         score = (
             math.log1p(len(cluster.reports))
             + 0.25 * math.log1p(len(outlets))
             + 0.5 * recency
             + 0.5 * centrality
+            + salience
         )
         scored.append((cluster, score, latest))
     scored.sort(key=lambda entry: (-entry[1], -entry[2].timestamp(), min(entry[0].members)))

@@ -179,7 +179,9 @@ class SqliteArticles:
             "   WHERE article_id = a.id ORDER BY position)) AS countries,"
             " (SELECT group_concat(name, :item) FROM"
             "  (SELECT name FROM entities WHERE article_id = a.id AND label IN ('PERSON', 'ORG')"
-            "   ORDER BY position LIMIT :names)) AS names"
+            "   ORDER BY position LIMIT :names)) AS names,"
+            " (SELECT count(*) FROM (SELECT 1 FROM country_mentions WHERE article_id = a.id"
+            "   GROUP BY sentence_index HAVING count(DISTINCT code) >= 2)) AS co_mentions"
             " FROM articles a WHERE a.guild_id = :scope AND a.added_at >= :since"
             " AND a.added_at < :until ORDER BY a.added_at, a.id"
         )
@@ -217,6 +219,7 @@ class SqliteArticles:
                             countries=countries[joined_countries],
                             names=names[joined_names],
                             source_path=row["source_path"],
+                            co_mention_sentences=row["co_mentions"],
                         )
                     )
         return found

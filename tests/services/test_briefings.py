@@ -497,6 +497,52 @@ async def test_bbc_politics_briefing_is_complete(store: Store, nlp: Language) ->
         assert all(len(sentence.split()) >= 6 for sentence in story.summary)
 
 
+def bbc_politics(count: int) -> list[dict[str, str]]:
+    import gzip
+    import json
+
+    path = shared_path("data", "bbc-news-summary", "bbc-news-summary.jsonl.gz")
+    records = []
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record["split"] == "dev" and record["category"] == "politics":
+                records.append(record)
+            if len(records) >= count:
+                break
+    return records
+
+
+@pytest.mark.shared
+async def test_an_international_story_leads_a_day_of_domestic_politics(
+    store: Store, nlp: Language
+) -> None:
+    """Twelve UK domestic reports and one China–North Korea–US story from two outlets (the seed
+    and a trimmed copy): a diplomatic briefing opens with the international story."""
+    for minutes, record in enumerate(bbc_politics(12)):
+        text = record["text"].replace("\n\n", "\n")
+        await add(
+            store,
+            nlp,
+            text,
+            url=f"https://bbc.example/{record['id']}",
+            when=NOW - timedelta(minutes=minutes),
+        )
+    seed = SEED.read_text(encoding="utf-8")
+    trimmed = "\n".join(seed.splitlines()[:12])
+    await add(
+        store, nlp, seed, url="https://www.washingtontimes.com/kerry", when=NOW - timedelta(hours=2)
+    )
+    await add(store, nlp, trimmed, url="https://wire.example/kerry", when=NOW - timedelta(hours=1))
+    briefing = await brief(store, days=1, stories=5)
+    first = briefing.stories[0]
+    assert {"CN", "KP", "US"} <= {c.code for c in first.countries}
+    assert {s.url for s in first.sources} == {
+        "https://www.washingtontimes.com/kerry",
+        "https://wire.example/kerry",
+    }
+
+
 @pytest.mark.shared
 def test_duc_story_summaries_beat_first_sentences(nlp: Language) -> None:
     """Quality floor: the cross-source summary covers the human summaries better than leads."""

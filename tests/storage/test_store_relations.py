@@ -49,7 +49,7 @@ def analysed(text: str, *, with_spans: bool = True) -> Analysis:
 
 async def add(
     store: Store,
-    guild_id: int | None,
+    guild_id: int,
     text: str,
     when: datetime,
     *,
@@ -105,3 +105,10 @@ async def test_untitled_articles_and_articles_without_spans(store: Store) -> Non
     assert [s.text for s in found] == [TALKS.split("\n")[2]]
     assert found[0].title is None
     assert found[0].opening.startswith("Brazil and Argentina signed")
+
+
+async def test_leads_count_the_sentences_naming_two_countries(store: Store) -> None:
+    await add(store, GUILD, TALKS, NOW - timedelta(hours=1))
+    # Sentence 0 names Brazil and Argentina, sentence 1 only Argentina, sentence 2 three.
+    [lead] = await store.articles.leads(GUILD, Window(NOW - timedelta(days=1), NOW))
+    assert lead.co_mention_sentences == 2
