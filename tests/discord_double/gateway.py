@@ -188,7 +188,9 @@ class Gateway:
             {
                 "v": 10,
                 "user": self.state.world.bot_user.payload(),
-                "guilds": [{"id": str(g.id), "unavailable": True} for g in self.state.world.guilds],
+                "guilds": [
+                    {"id": str(g.id), "unavailable": True} for g in self.state.world.bot_guilds
+                ],
                 "session_id": session.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self._resume_gateway_url(),
@@ -203,7 +205,7 @@ class Gateway:
                 "_trace": ["discord-double"],
             },
         )
-        for guild in self.state.world.guilds:
+        for guild in self.state.world.bot_guilds:
             await self._dispatch_to(session, "GUILD_CREATE", guild.payload())
 
     async def _resume(self, connection: GatewayConnection, data: dict[str, Any]) -> None:
@@ -291,6 +293,12 @@ class Gateway:
             if guild is not None and member is not None:
                 data["member"] = {k: v for k, v in member.payload(guild).items() if k != "user"}
         await self.dispatch(event, data)
+
+    async def announce_thread(self, thread: p.FakeThread) -> None:
+        """THREAD_CREATE for a thread the bot created (Discord tells its creator)."""
+        if self.current_session is None or not self.current_session.intents & p.INTENT_GUILDS:
+            return
+        await self.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
 
     async def echo_delete(self, message: SentMessage) -> None:
         """MESSAGE_DELETE for a message of the bot's (sent even without ``echo_bot_messages``)."""
