@@ -72,15 +72,31 @@ class PictureService:
         self._maps: OrderedDict[Hashable, asyncio.Future[Picture | None]] = OrderedDict()
         self._map_cache_size = map_cache_size
 
+    @staticmethod
+    def nothing_to_draw_relations(relations: Relations) -> str | None:
+        """Why a country's relations make no picture (None: they make one)."""
+        if not relations.relations:
+            return f"no other country is named alongside {relations.name}"
+        return None
+
+    @staticmethod
+    def nothing_to_draw_timeline(briefing: Briefing) -> str | None:
+        """Why a briefing makes no timeline (None: it makes one)."""
+        if not briefing.stories:
+            return "the briefing has no stories"
+        if briefing.window.length <= TIMELINE_MIN_WINDOW:
+            return "a briefing of one day has nothing to chart (ask for 2 days or more)"
+        return None
+
     async def relations(self, relations: Relations) -> Picture | None:
         """The network of who a country deals with (None when it deals with no one)."""
-        if not relations.relations:
+        if self.nothing_to_draw_relations(relations):
             return None
         return await self._draw("relations network", self._network, relations)
 
     async def timeline(self, briefing: Briefing) -> Picture | None:
         """The coverage timeline of a briefing longer than a day (None otherwise)."""
-        if not briefing.stories or briefing.window.length <= TIMELINE_MIN_WINDOW:
+        if self.nothing_to_draw_timeline(briefing):
             return None
         return await self._draw("briefing timeline", self._timeline, briefing)
 
