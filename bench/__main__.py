@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import briefing, digest, loop_lag, pipeline
+from bench import briefing, digest, loop_lag, pictures, pipeline
 
 
 def main() -> None:
@@ -14,6 +14,8 @@ def main() -> None:
     briefing.main([])
     print("\n== 5,000 digests due in the same minute against Discord's rate limits")
     digest.main([])
+    print("\n== pictures drawn in an analysis worker (network, timeline, world map)")
+    pictures.main([])
 
 
 if __name__ == "__main__":

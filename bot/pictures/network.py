@@ -77,7 +77,6 @@ def _draw_label(axes: Axes, x: float, y: float, text: str, size: float, strong: 
         color=INK,
         parse_math=False,
         zorder=5,
-        bbox={"boxstyle": "round,pad=0.15", "facecolor": BACKGROUND, "edgecolor": "none"},
     )
 
 

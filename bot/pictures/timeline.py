@@ -11,6 +11,8 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Final
 
+from matplotlib.collections import PolyCollection
+
 from bot.domain.pictures import Picture
 from bot.domain.stories import Briefing
 from bot.domain.text import plural
@@ -92,12 +94,17 @@ def briefing_timeline(briefing: Briefing) -> Picture:
         ticks = list(range(len(days) - 1, -1, -step))[::-1]
         axes.set_xticks(ticks, [_day_label(days[i], many) for i in ticks], fontsize=13)
         axes.tick_params(axis="x", length=0, pad=6)
+        bars: list[list[tuple[float, float]]] = []  # one collection draws faster than patches
         for index, (story, row) in enumerate(zip(briefing.stories, rows, strict=True)):
             base = count - 1 - index
             if index:
                 axes.axhline(base + 1, color="#cfd5dd", linewidth=1)
             heights = [0.78 * n / peak for n in row]
-            axes.bar(range(len(days)), heights, bottom=base, width=0.72, color=ACCENT)
+            bars.extend(
+                [(d - 0.36, base), (d + 0.36, base), (d + 0.36, base + h), (d - 0.36, base + h)]
+                for d, h in enumerate(heights)
+                if h
+            )
             if len(days) <= 14:
                 for day, n in enumerate(row):
                     if n:
@@ -113,17 +120,18 @@ def briefing_timeline(briefing: Briefing) -> Picture:
                         )
             y = bottom + (base + 0.92) / count * (top - bottom)
             figure.text(
-                0.03,
+                0.058,
                 y,
                 f"{index + 1}.",
                 fontsize=15,
                 fontweight="bold",
                 color=INK,
+                ha="right",
                 va="top",
                 parse_math=False,
             )
             figure.text(
-                0.06,
+                0.066,
                 y,
                 _title_lines(story.title, f"Story {index + 1}"),
                 fontsize=14,
@@ -134,7 +142,7 @@ def briefing_timeline(briefing: Briefing) -> Picture:
                 parse_math=False,
             )
             figure.text(
-                0.06,
+                0.066,
                 y - 0.62 / height,
                 plural(sum(row), "article"),
                 fontsize=12,
@@ -142,6 +150,7 @@ def briefing_timeline(briefing: Briefing) -> Picture:
                 va="top",
                 parse_math=False,
             )
+        axes.add_collection(PolyCollection(bars, facecolors=ACCENT, edgecolors="none"))
         figure.text(
             0.03,
             1 - 0.55 / height,
