@@ -35,7 +35,9 @@ from bot.nlp.extract import extract_text
 from bot.nlp.pipeline import analyze_many, load_nlp
 from bot.nlp.stories import plan_stories
 from bot.services.briefings import BriefingService
-from storage import SqliteStore
+from storage import SqliteStore, is_postgres_url, open_store
+from storage.transfer import copy_database
+from tests.postgres_cluster import new_database, postgres_server
 
 GUILD = 1
 WINDOW_DAYS = 30
@@ -198,7 +200,7 @@ def _stall(stalls: LoopStalls) -> str:
     )
 
 
-async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> None:
+async def time_briefing(path: Path | str, runs: int, *, freeze_gc: bool = False) -> None:
     """Median wall time of build_briefing and its parts, and how long the event loop stalled.
 
     With `freeze_gc`, objects alive after the first briefing (imported modules, caches) are
@@ -206,7 +208,8 @@ async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> No
     start-up: full collections then no longer walk them, and stalls show our code alone.
     """
     window = Window(NOW - timedelta(days=WINDOW_DAYS), NOW)
-    store = await SqliteStore.open(path)
+    store = await open_store(path)
+    backend = "PostgreSQL" if is_postgres_url(path) else "SQLite"
     # The real path: the CPU work goes to one analysis worker process, as in the bot.
     pool = ProcessPoolAnalyzer(None, workers=1)
     await pool.start()
@@ -240,7 +243,8 @@ async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> No
         await store.close()
     load = os.getloadavg()[0]
     print(
-        f"briefing: {count} stored articles, {WINDOW_DAYS}-day window, load average {load:.1f}, "
+        f"briefing on {backend}: {count} stored articles, {WINDOW_DAYS}-day window, "
+        f"load average {load:.1f}, "
         f"{result.stories_found} stories, median of {runs} (target < {TARGET_SECONDS:.1f} s)"
         + (", start-up objects frozen (gc.freeze)" if freeze_gc else "")
     )
@@ -271,12 +275,24 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--freeze-gc", action="store_true", help="gc.freeze() after the first briefing"
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also copy the database into a throw-away PostgreSQL server and time it there",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         path = args.db or Path(folder) / "briefing-bench.sqlite"
         if not path.exists():
             asyncio.run(build_database(path, args.articles))
         asyncio.run(time_briefing(path, args.runs, freeze_gc=args.freeze_gc))
+        if args.postgres:
+            with postgres_server() as server:
+                url = asyncio.run(new_database(server))
+                started = time.perf_counter()
+                asyncio.run(copy_database(path, url))
+                print(f"copied into PostgreSQL in {time.perf_counter() - started:.0f} s")
+                asyncio.run(time_briefing(url, args.runs, freeze_gc=args.freeze_gc))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The command line: run, console, ingest, analyze, search, quotes, brief, relations, sync."""
+"""The command line: run, console, ingest, analyze, search, quotes, brief, relations, sync,
+migrate-db."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+import asyncpg
 
 from bot.analysis import quiet_extraction_libraries
 from bot.app import App, open_app
@@ -33,6 +36,8 @@ from bot.domain.text import display_title
 from bot.render import json as json_render
 from bot.render import text
 from bot.services.articles import article_files
+from storage import is_postgres_url
+from storage.transfer import TableCopy, TransferError, copy_database
 
 log = logging.getLogger("diplobrief")
 
@@ -44,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="diplobrief", description="Diplobrief: briefings on diplomatic news."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="the Discord bot when DISCORD_TOKEN is set, else the console")
+    run = sub.add_parser("run", help="the Discord bot when DISCORD_TOKEN is set, else the console")
+    run.add_argument("--shard-ids", default=None, help="connect only these shards, e.g. 0,1")
+    run.add_argument("--shard-count", type=int, default=None, help="how many shards in all")
+    sub.add_parser("worker", help="background work only (digests), beside the bot processes")
     console = sub.add_parser("console", help="offline console that answers the slash commands")
     console.add_argument(
         "--seeds", type=Path, default=DEFAULT_SEEDS, help="articles loaded on first start"
@@ -93,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     relations.add_argument("--json", action="store_true")
     relations.add_argument(
         "--png", type=Path, default=None, metavar="FILE", help="also draw the network picture"
+    )
+    migrate = sub.add_parser(
+        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, metavar="postgresql://…", dest="target")
+    migrate.add_argument(
+        "--from", type=Path, default=None, dest="source", help="SQLite file (default: configured)"
     )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
@@ -210,7 +225,38 @@ async def cmd_relations(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the SQLite file into PostgreSQL, one line per table, counts verified."""
+    if not is_postgres_url(args.target):
+        fail(args.target, "--to must be a postgresql:// URL.")
+        return 2
+    source = args.source or settings.database
+
+    def report(copied: TableCopy) -> None:
+        print(
+            f"{copied.table:<22} {copied.copied_rows:>8} copied  "
+            f"{copied.target_rows:>8} in the target (source {copied.source_rows})"
+        )
+
+    try:
+        await copy_database(source, args.target, progress=report)
+    except TransferError as error:
+        print(f"diplobrief: {error}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError) as error:
+        print(f"diplobrief: could not copy into PostgreSQL: {error}", file=sys.stderr)
+        return 1
+    print("Copy complete: every table has as many rows as the source.")
+    return 0
+
+
 async def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "migrate-db":
+        return await cmd_migrate_db(args, settings)
+    if args.command == "worker":
+        from commands.client import run_worker
+
+        return await run_worker(settings)
     if args.command == "sync" or (args.command == "run" and settings.discord_token):
         from commands.client import run_bot, sync_commands
 
@@ -252,12 +298,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run"
+    environ = load_environment(os.environ)
+    if args.command == "run" and (args.shard_ids is not None or args.shard_count is not None):
+        # The command line wins over the environment, checked by the same rules.
+        environ["DIPLOBRIEF_SHARD_IDS"] = args.shard_ids or ""
+        environ["DIPLOBRIEF_SHARD_COUNT"] = str(args.shard_count or "")
     try:
-        settings = Settings.from_env(load_environment(os.environ))
+        settings = Settings.from_env(environ)
     except ConfigError as err:
         print(f"diplobrief: {err}", file=sys.stderr)
         return 2
-    serving = args.command == "run" and settings.discord_token is not None
+    serving = args.command in ("run", "worker") and settings.discord_token is not None
     configure_logging(settings.log_level_number("INFO" if serving else "WARNING"))
     try:
         return asyncio.run(run_command(args, settings))

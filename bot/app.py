@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.analysis import Analyzer, ProcessPoolAnalyzer, ThreadAnalyzer
 from bot.config import Settings
@@ -47,7 +48,7 @@ async def open_app(
     An analyser passed in (tests share one pool) is used as is and not closed here.
     """
     async with contextlib.AsyncExitStack() as stack:
-        store = await open_store(settings.database)
+        store = await open_store(settings.database_target)
         stack.push_async_callback(store.close)
         if analyzer is None:
             if worker_processes:
@@ -75,6 +76,8 @@ async def open_app(
             clock=clock,
             articles=ArticleService(store, analyzer, fetch, clock),
             briefings=briefings,
-            digests=DigestService(store, briefings, clock),
+            digests=DigestService(
+                store, briefings, clock, lease=timedelta(seconds=settings.job_lease_s)
+            ),
             pictures=PictureService(analyzer),
         )

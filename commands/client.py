@@ -101,6 +101,25 @@ class DiplobriefBot(commands.Bot):
         log.info("logged in as %s in %d servers", self.user, len(self.guilds))
 
 
+class ShardedDiplobriefBot(DiplobriefBot, commands.AutoShardedBot):
+    """Diplobrief connecting only some shards (`shard_ids` of `shard_count`), for one of
+    several bot processes: Discord sends each process the events of its own guilds."""
+
+
+def make_bot(app: App, *, intents: discord.Intents | None = None) -> DiplobriefBot:
+    """The bot the settings ask for: every shard in one process, or the configured shards."""
+    intents = intents or bot_intents()
+    settings = app.settings
+    if settings.shard_count is None:
+        return DiplobriefBot(app, intents=intents)
+    return ShardedDiplobriefBot(
+        app,
+        intents=intents,
+        shard_count=settings.shard_count,
+        shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
+    )
+
+
 async def run_bot(
     settings: Settings, *, on_start: Callable[[DiplobriefBot], None] | None = None
 ) -> int:
@@ -120,7 +139,7 @@ async def _serve(app: App, token: str, on_start: Callable[[DiplobriefBot], None]
     loop = asyncio.get_running_loop()
     closing: set[asyncio.Future[None]] = set()  # keeps the close task referenced until done
     while True:
-        bot = DiplobriefBot(app, intents=intents)
+        bot = make_bot(app, intents=intents)
         if on_start is not None:
             on_start(bot)
 
@@ -148,6 +167,46 @@ async def _serve(app: App, token: str, on_start: Callable[[DiplobriefBot], None]
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+
+
+async def run_worker(settings: Settings, *, ready: asyncio.Event | None = None) -> int:
+    """A process with no gateway connection that only does background work (digest sends),
+    claiming it from the shared database beside any number of bot processes."""
+    if settings.discord_token is None:
+        raise UserFacingError("Set DISCORD_TOKEN: a worker posts digests through Discord's API.")
+    from commands.digest import DiscordDigestSender
+
+    point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        async with open_app(settings, worker_processes=True) as app:
+            client = discord.Client(intents=discord.Intents.none(), allowed_mentions=NO_PINGS)
+            async with client:
+                try:
+                    await client.login(settings.discord_token.reveal())
+                except discord.LoginFailure:
+                    raise UserFacingError(
+                        "Discord refused the token (DISCORD_TOKEN is wrong)."
+                    ) from None
+                scheduler = app.digests.scheduler(DiscordDigestSender(client))
+                work = asyncio.create_task(scheduler.run_forever(), name="digest-scheduler")
+                log.info("worker ready (database %s)", settings.database_label)
+                if ready is not None:
+                    ready.set()
+                stop = asyncio.create_task(stopping.wait())
+                await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (work, stop):
+                    task.cancel()
+                await asyncio.gather(work, stop, return_exceptions=True)
+                if work.done() and not work.cancelled() and work.exception() is not None:
+                    raise work.exception()  # type: ignore[misc]
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
 
 
 async def sync_commands(settings: Settings, *, guild_id: int | None = None) -> int:

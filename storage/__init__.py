@@ -1,7 +1,8 @@
 """Persistence for Diplobrief: repository Protocols and the backends that implement them.
 
 - `open_store(database)` opens the configured backend: a file path is SQLite (the embedded
-  default). Everything above storage/ sees only the `Store` Protocol (storage/protocols.py):
+  default), a `postgresql://` URL is PostgreSQL (storage/postgres, asyncpg with a pool).
+  Everything above storage/ sees only the `Store` Protocol (storage/protocols.py):
   `store.articles`, `store.search`, `store.quotes`, `store.channels`, `store.digests`, and
   `store.transaction()` to group calls into one atomic write.
 - Scope: every method takes the scope first (a server's or a user's library, always an
@@ -26,13 +27,23 @@ from storage.protocols import (
     DigestRepository,
     QuoteRepository,
     SearchRepository,
+    SendSlotRepository,
     Store,
 )
 from storage.sqlite import SqliteStore
 
 
+def is_postgres_url(database: str | Path) -> bool:
+    """Whether a DIPLOBRIEF_DATABASE value names a PostgreSQL server rather than a file."""
+    return isinstance(database, str) and database.startswith(("postgresql://", "postgres://"))
+
+
 async def open_store(database: str | Path) -> Store:
-    """Open the database the settings name (a file path: SQLite)."""
+    """Open the database the settings name: a postgresql:// URL, else a SQLite file path."""
+    if is_postgres_url(database):
+        from storage.postgres import PostgresStore
+
+        return await PostgresStore.open(str(database))
     return await SqliteStore.open(database)
 
 
@@ -42,7 +53,9 @@ __all__ = [
     "DigestRepository",
     "QuoteRepository",
     "SearchRepository",
+    "SendSlotRepository",
     "SqliteStore",
     "Store",
+    "is_postgres_url",
     "open_store",
 ]

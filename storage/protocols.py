@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.analysis import Analysis
@@ -230,6 +230,31 @@ class DigestRepository(Protocol):
         self, guild_id: int, subscription_id: int, *, next_due_at: datetime
     ) -> bool: ...
 
+    async def claim_due(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int
+    ) -> list[DigestSubscription]:
+        """Claim up to `limit` due, unleased subscriptions for `owner` until now + lease.
+
+        Processes sharing the database never claim the same subscription at once; a claim not
+        released in time expires, and the subscription can be claimed again.
+        """
+        ...
+
+    async def release(
+        self, subscription_id: int, *, owner: str, not_before: datetime | None = None
+    ) -> None:
+        """End `owner`'s claim; `not_before`: nobody claims it again before then (a retry)."""
+        ...
+
+
+class SendSlotRepository(Protocol):
+    """A rate limit shared by every process on the database (Discord's is per bot)."""
+
+    async def take(self, key: str, *, at: float, limit: int, period: float) -> float:
+        """Take a slot at time `at` (seconds) if fewer than `limit` were taken in the last
+        `period` seconds: 0.0; else how many seconds to wait before asking again."""
+        ...
+
 
 class Store(Protocol):
     """One database, its repositories, and transactions spanning them."""
@@ -248,6 +273,9 @@ class Store(Protocol):
 
     @property
     def digests(self) -> DigestRepository: ...
+
+    @property
+    def send_slots(self) -> SendSlotRepository: ...
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """Group several repository calls into one atomic write (nested: savepoints)."""

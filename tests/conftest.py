@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from spacy.language import Language
 from bot.app import App, open_app
 from bot.config import Settings
 from bot.nlp.pipeline import load_nlp
+from tests.postgres_cluster import PostgresServer, postgres_server
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -53,3 +54,10 @@ async def apps() -> AsyncIterator[Callable[..., Awaitable[App]]]:
 
 
 pytest_plugins = ["tests.pages"]  # the `page_server` fixture: article pages on loopback
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this session (skips, or fails in CI, without one)."""
+    with postgres_server() as server:
+        yield server

@@ -51,3 +51,27 @@ def test_env_file_is_honoured_and_environment_wins(tmp_path: Path) -> None:
     settings = Settings.from_env(merged)
     assert settings.database == Path("from-file.db")
     assert settings.log_level == "WARNING"
+
+
+def test_a_postgresql_url_is_a_secret_shown_without_its_password() -> None:
+    settings = Settings.from_env(
+        {"DIPLOBRIEF_DATABASE": "postgresql://bot:hunter2@db.example:5433/diplobrief"}
+    )
+    assert settings.database_target == "postgresql://bot:hunter2@db.example:5433/diplobrief"
+    assert settings.database_label == "postgresql://bot@db.example:5433/diplobrief"
+    assert "hunter2" not in repr(settings)
+    file_settings = Settings.from_env({"DIPLOBRIEF_DATABASE": "x/y.db"})
+    assert file_settings.database_target == Path("x/y.db")
+
+
+def test_shards_are_read_together_and_checked() -> None:
+    settings = Settings.from_env({"DIPLOBRIEF_SHARD_IDS": "0-1,3", "DIPLOBRIEF_SHARD_COUNT": "4"})
+    assert settings.shard_ids == (0, 1, 3) and settings.shard_count == 4
+    assert Settings.from_env({}).shard_ids is None
+    for bad in (
+        {"DIPLOBRIEF_SHARD_IDS": "0"},
+        {"DIPLOBRIEF_SHARD_IDS": "4", "DIPLOBRIEF_SHARD_COUNT": "4"},
+        {"DIPLOBRIEF_SHARD_IDS": "one", "DIPLOBRIEF_SHARD_COUNT": "2"},
+    ):
+        with pytest.raises(ConfigError, match="DIPLOBRIEF_SHARD"):
+            Settings.from_env(bad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from bot.domain.clock import Clock, utc_now
 from bot.domain.digests import DigestPreview, DigestRequest, DigestSubscription
@@ -22,7 +22,13 @@ from bot.domain.schedule import (
 )
 from bot.nlp.country_lookup import resolve_country
 from bot.services.briefings import BriefingService
-from bot.services.scheduler import DigestScheduler, DigestSender, Sleep
+from bot.services.scheduler import (
+    LEASE,
+    DigestScheduler,
+    DigestSender,
+    SharedSendPacer,
+    Sleep,
+)
 from storage.protocols import Store
 
 log = logging.getLogger(__name__)
@@ -54,15 +60,31 @@ def check_subscription(
 class DigestService:
     """Daily digests per channel; the scheduler is built here and started by the front end."""
 
-    def __init__(self, store: Store, briefings: BriefingService, now: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        briefings: BriefingService,
+        now: Clock = utc_now,
+        *,
+        lease: timedelta = LEASE,
+    ) -> None:
         self.store = store
+        self.lease = lease
         self.briefings = briefings
         self.now = now
         self._schedulers: weakref.WeakSet[DigestScheduler] = weakref.WeakSet()
 
     def scheduler(self, sender: DigestSender, *, sleep: Sleep = asyncio.sleep) -> DigestScheduler:
         """The scheduler that posts due digests through `sender`; subscriptions wake it."""
-        scheduler = DigestScheduler(self.store, self.briefings, sender, now=self.now, sleep=sleep)
+        scheduler = DigestScheduler(
+            self.store,
+            self.briefings,
+            sender,
+            now=self.now,
+            sleep=sleep,
+            pacer=SharedSendPacer(self.store.send_slots, sleep=sleep),
+            lease=self.lease,
+        )
         self._schedulers.add(scheduler)
         return scheduler
 

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time as time_module
+import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
@@ -50,7 +53,7 @@ from bot.domain.schedule import (
 from bot.domain.stories import Briefing, BriefingQuery
 from bot.domain.window import Window, require_aware
 from bot.services.briefings import BriefingService
-from storage.protocols import Store
+from storage.protocols import SendSlotRepository, Store
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,12 @@ MAX_CONCURRENT_SENDS = 50
 GLOBAL_REQUESTS_PER_SECOND = 50  # Discord's global limit per bot
 PACER_MARGIN_S = 0.05  # spare time per window: requests do not arrive exactly when sent
 RETRY_DELAY_S = 30.0  # an occurrence whose send failed for an unclear reason is retried this soon
-MAX_IDLE_S = 300.0  # the loop looks again at least this often (the wall clock may jump)
+# The loop looks at the schedule at least this often: another process's new subscription is
+# seen within this, and the wall clock may jump.
+MAX_IDLE_S = 20.0
+# A claimed digest is this process's for this long; if the process dies, another takes it
+# after the lease, still inside Discord's nonce window, so a half-sent digest is not doubled.
+LEASE = timedelta(seconds=60)
 
 
 class DigestSender(Protocol):
@@ -95,6 +103,45 @@ async def digest_briefing(
             sentences=DIGEST_SENTENCES,
         ),
     )
+
+
+class Pacer(Protocol):
+    """Waits until one more request fits in Discord's global limit, and counts it."""
+
+    async def acquire(self) -> None: ...
+
+
+class SharedSendPacer:
+    """The global limit shared by every process on the database (Discord counts per bot).
+
+    Each request takes a slot in the Store's sliding window (`store.send_slots`), waiting as
+    long as the Store says when the window is full; the wall clock is shared by the processes.
+    """
+
+    def __init__(
+        self,
+        slots: SendSlotRepository,
+        *,
+        limit: int = GLOBAL_REQUESTS_PER_SECOND,
+        period: float = 1.0 + PACER_MARGIN_S,
+        key: str = "discord-global",
+        clock: Callable[[], float] = time_module.time,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._slots = slots
+        self.limit = limit
+        self.period = period
+        self.key = key
+        self._clock = clock
+        self._sleep = sleep
+
+    async def acquire(self) -> None:
+        while (
+            wait := await self._slots.take(
+                self.key, at=self._clock(), limit=self.limit, period=self.period
+            )
+        ) > 0:
+            await self._sleep(wait)
 
 
 class SendPacer:
@@ -149,6 +196,9 @@ class DigestScheduler:
         pacer_margin_s: float = PACER_MARGIN_S,
         missed_grace: timedelta = MISSED_GRACE,
         nonce_window: timedelta = NONCE_DEDUPE_WINDOW,
+        pacer: Pacer | None = None,
+        owner: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.store = store
         self.briefings = briefings
@@ -158,9 +208,13 @@ class DigestScheduler:
         self.max_concurrency = max_concurrency
         self.missed_grace = missed_grace
         self.nonce_window = nonce_window
-        self.pacer = SendPacer(
+        self.pacer: Pacer = pacer or SendPacer(
             requests_per_second, 1.0 + pacer_margin_s, monotonic=monotonic, sleep=sleep
         )
+        # Who holds a claim: unique per scheduler, readable in the database when debugging.
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = lease
+        self.claim_batch = max(1, max_concurrency)
         self._run_lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
@@ -175,24 +229,48 @@ class DigestScheduler:
         require_aware(now)
         now = now.astimezone(UTC)  # arithmetic on a zone's wall clock would skip DST hours
         async with self._run_lock:
-            due = await self.store.digests.due(now)
-            if not due:
-                return []
             briefings: dict[BriefingKey, asyncio.Task[Briefing]] = {}
-            results: list[DigestResult | None] = [None] * len(due)
-            turns: Iterator[tuple[int, DigestSubscription]] = iter(enumerate(due))
+            results: list[tuple[int, DigestResult]] = []
+            claimed: deque[tuple[int, DigestSubscription]] = deque()
+            claiming = asyncio.Lock()
+            exhausted = False
+            order = 0
+
+            async def next_claim() -> tuple[int, DigestSubscription] | None:
+                # Claimed a batch at a time, as the workers need them: every process on the
+                # database takes its share, and a claim's lease is never held long unused.
+                nonlocal exhausted, order
+                async with claiming:
+                    if not claimed and not exhausted:
+                        batch = await self.store.digests.claim_due(
+                            now, owner=self.owner, lease=self.lease, limit=self.claim_batch
+                        )
+                        exhausted = not batch
+                        for subscription in batch:
+                            claimed.append((order, subscription))
+                            order += 1
+                    return claimed.popleft() if claimed else None
 
             async def worker() -> None:
-                for index, subscription in turns:
-                    results[index] = await self._deliver_safely(subscription, now, briefings)
+                while (claim := await next_claim()) is not None:
+                    index, subscription = claim
+                    result = await self._deliver_safely(subscription, now, briefings)
+                    results.append((index, result))
+                    retry_at = now + timedelta(seconds=RETRY_DELAY_S)
+                    await self.store.digests.release(
+                        subscription.id,
+                        owner=self.owner,
+                        not_before=retry_at if result.outcome == "retry" else None,
+                    )
 
-            await asyncio.gather(*(worker() for _ in range(min(self.max_concurrency, len(due)))))
-            done = [result for result in results if result is not None]
-            log.info(
-                "digests due at %s: %s",
-                now.isoformat(timespec="seconds"),
-                _outcome_counts(done),
-            )
+            await asyncio.gather(*(worker() for _ in range(self.max_concurrency)))
+            done = [result for _, result in sorted(results, key=lambda item: item[0])]
+            if done:
+                log.info(
+                    "digests due at %s: %s",
+                    now.isoformat(timespec="seconds"),
+                    _outcome_counts(done),
+                )
             return done
 
     async def _deliver_safely(

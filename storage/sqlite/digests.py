@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -252,6 +252,34 @@ class SqliteDigests:
                 (format_time(next_due_at), subscription_id, guild_id),
             )
             return cursor.rowcount > 0
+
+    async def claim_due(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int
+    ) -> list[DigestSubscription]:
+        """Claim due subscriptions (the write lock serialises claimers across processes)."""
+        async with self._db.writing() as conn:
+            due = await _select_subscriptions(
+                conn,
+                "WHERE paused_reason IS NULL AND next_due_at <= ?"
+                " AND (lease_until IS NULL OR lease_until <= ?)"
+                " ORDER BY next_due_at, id LIMIT ?",
+                (format_time(now), format_time(now), max(limit, 0)),
+            )
+            await conn.executemany(
+                "UPDATE digest_subscriptions SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                [(owner, format_time(now + lease), sub.id) for sub in due],
+            )
+        return due
+
+    async def release(
+        self, subscription_id: int, *, owner: str, not_before: datetime | None = None
+    ) -> None:
+        async with self._db.writing() as conn:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET lease_owner = NULL, lease_until = ?"
+                " WHERE id = ? AND lease_owner = ?",
+                (format_time(not_before) if not_before else None, subscription_id, owner),
+            )
 
 
 async def _select_subscriptions(

@@ -1,7 +1,23 @@
-"""Opening a SQLite database for the Store: pragmas, then every pending migration in one go."""
+"""Open the Store's SQLite file and bring its schema up to date, from any number of processes.
+
+Several processes (the bot, the CLI, a second bot) may open the same new file at the same moment.
+Two SQLite facts make that a race unless the steps below are kept in this order:
+
+- Turning a new file into WAL takes an exclusive lock, and SQLite reads the file under a shared
+  lock first and then upgrades. A connection that fails to upgrade because another is doing the
+  same gets SQLITE_BUSY at once: SQLite calls no busy handler on an upgrade (waiting while
+  holding a shared lock could deadlock), so busy_timeout does not help. `_switch_to_wal` retries
+  that one statement on that one error.
+- Schema changes (the migrations, and the FTS5 virtual table whose constructor runs SQL of its
+  own) must run while holding the write lock and against the schema as it is under that lock.
+  `apply_migrations` takes the lock with BEGIN IMMEDIATE (which does wait in the busy handler),
+  re-reads the schema, then reads the version: whoever is second sees the first one's work and
+  applies nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -15,6 +31,9 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# The pauses of SQLite's own busy handler (sqliteDefaultBusyCallback), used where SQLite calls
+# none: short first, because the connection we wait for holds the lock for a millisecond or so.
+WAL_RETRY_DELAYS_MS = (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -90,6 +109,13 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migr
     """
     try:
         await conn.execute("BEGIN IMMEDIATE")
+        # This connection may have parsed the schema before another process migrated the file.
+        # Reading sqlite_schema checks the schema cookie against the locked snapshot and reloads
+        # the schema if it changed, so no later statement is prepared against a stale one. That
+        # matters most for FTS5: its constructor runs SQL of its own, and an SQLITE_SCHEMA there
+        # cannot be retried ("vtable constructor failed"). PRAGMA user_version does not check
+        # the cookie, hence this statement first.
+        await conn.execute("SELECT count(*) FROM sqlite_schema")
         current = await user_version(conn)
         if current > len(migrations):
             raise RuntimeError(
@@ -117,10 +143,11 @@ async def open_database(path: Path) -> aiosqlite.Connection:
     try:
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA foreign_keys = ON")
-        async with connection.execute("PRAGMA journal_mode = WAL") as cursor:
-            row = await cursor.fetchone()
-        if row is None or str(row[0]).lower() != "wal":
-            log.warning("SQLite refused WAL for %s (journal_mode=%s)", path, row)
+        # SQLite does not change into WAL inside a transaction (an error, or on a new file the
+        # old mode kept without a word), so this cannot run under the migrations' write lock. It
+        # comes first: the migrations and every later write then run in WAL, and only the first
+        # switch of a new file needs the file to itself.
+        await _switch_to_wal(connection, path)
         await connection.execute("PRAGMA synchronous = NORMAL")
         applied = await apply_migrations(connection, load_migrations())
         if applied:
@@ -130,3 +157,44 @@ async def open_database(path: Path) -> aiosqlite.Connection:
         await connection.close()
         raise
     return connection
+
+
+async def _switch_to_wal(conn: aiosqlite.Connection, path: Path) -> None:
+    """PRAGMA journal_mode = WAL, retried while another connection holds the lock it needs.
+
+    SQLite returns SQLITE_BUSY here without calling the busy handler (see the module docstring),
+    so this does the busy handler's job for this one statement: the same pauses and the same
+    BUSY_TIMEOUT_MS budget, counted as time slept rather than read from a clock (as SQLite's
+    handler counts), so a loaded machine that wakes us late does not use the budget up. On a new
+    file a busy answer means another connection is switching it right now; the next try finds
+    WAL and only reads. Only SQLITE_BUSY is retried: SQLITE_LOCKED is a conflict inside one
+    process's shared cache, which we do not use, so it stays an error, like everything else.
+    """
+    slept_ms = 0
+    attempt = 0
+    while True:
+        try:
+            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
+                row = await cursor.fetchone()
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or slept_ms >= BUSY_TIMEOUT_MS:
+                raise
+        else:
+            if row is None or str(row[0]).lower() != "wal":
+                # A file system without shared memory (some network mounts) keeps the old mode.
+                log.warning("SQLite refused WAL for %s (journal_mode=%s)", path, row)
+            return
+        delay_ms = min(
+            WAL_RETRY_DELAYS_MS[min(attempt, len(WAL_RETRY_DELAYS_MS) - 1)],
+            BUSY_TIMEOUT_MS - slept_ms,
+        )
+        attempt += 1
+        log.debug("journal_mode=WAL busy on %s, try %d in %d ms", path, attempt + 1, delay_ms)
+        await asyncio.sleep(delay_ms / 1000)
+        slept_ms += delay_ms
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite said SQLITE_BUSY (any extended form, e.g. SQLITE_BUSY_SNAPSHOT)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY

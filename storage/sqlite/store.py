@@ -15,6 +15,7 @@ from storage.sqlite.digests import SqliteDigests
 from storage.sqlite.quotes import SqliteQuotes
 from storage.sqlite.schema import open_database
 from storage.sqlite.search import SqliteSearch
+from storage.sqlite.send_slots import SqliteSendSlots
 
 
 class SqliteStore:
@@ -36,6 +37,7 @@ class SqliteStore:
         self._quotes = SqliteQuotes(database)
         self._channels = SqliteChannels(database)
         self._digests = SqliteDigests(database)
+        self._send_slots = SqliteSendSlots(database)
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -63,6 +65,10 @@ class SqliteStore:
     @property
     def digests(self) -> SqliteDigests:
         return self._digests
+
+    @property
+    def send_slots(self) -> SqliteSendSlots:
+        return self._send_slots
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -45,6 +45,12 @@ class GatewaySession:
     events: list[dict[str, Any]] = field(default_factory=list)
     sequence: int = 0
     connection: GatewayConnection | None = None
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) from IDENTIFY
+
+    def owns(self, guild_id: int) -> bool:
+        """Discord's rule: a guild belongs to shard (guild_id >> 22) % shard_count."""
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id
 
 
 @dataclass
@@ -176,21 +182,23 @@ class Gateway:
             self._event("identify_refused", connection, intents=intents)
             await connection.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents)
+        shard = data.get("shard") or [0, 1]
+        session = GatewaySession(
+            session_id=secrets.token_hex(16), intents=intents, shard=(int(shard[0]), int(shard[1]))
+        )
         self.sessions[session.session_id] = session
         self.current_session = session
         connection.session = session
         session.connection = connection
-        self._event("identify", connection, intents=session.intents)
+        self._event("identify", connection, intents=session.intents, shard=list(session.shard))
+        guilds = [g for g in self.state.world.bot_guilds if session.owns(g.id)]
         await self._dispatch_to(
             session,
             "READY",
             {
                 "v": 10,
                 "user": self.state.world.bot_user.payload(),
-                "guilds": [
-                    {"id": str(g.id), "unavailable": True} for g in self.state.world.bot_guilds
-                ],
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                 "session_id": session.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self._resume_gateway_url(),
@@ -201,11 +209,11 @@ class Gateway:
                 "user_settings": {},
                 "guild_join_requests": [],
                 "geo_ordered_rtc_regions": [],
-                "shard": [0, 1],
+                "shard": list(session.shard),
                 "_trace": ["discord-double"],
             },
         )
-        for guild in self.state.world.bot_guilds:
+        for guild in guilds:
             await self._dispatch_to(session, "GUILD_CREATE", guild.payload())
 
     async def _resume(self, connection: GatewayConnection, data: dict[str, Any]) -> None:
@@ -239,11 +247,20 @@ class Gateway:
         self.state.notify()
         return session.sequence
 
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """Where Discord sends a guild's events: the newest session of the shard owning it."""
+        if guild_id is None:
+            return self.current_session
+        owners = [s for s in self.sessions.values() if s.owns(guild_id)]
+        return owners[-1] if owners else None
+
     async def dispatch(self, event: str, data: Any) -> int:
-        """Send a gateway DISPATCH to the current session (kept for replay if disconnected)."""
-        if self.current_session is None:
-            raise DoubleError("no gateway session: the bot has not identified")
-        return await self._dispatch_to(self.current_session, event, data)
+        """Send a DISPATCH to the session of the shard that owns its guild (kept for replay)."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        session = self.session_for(int(guild_id) if guild_id is not None else None)
+        if session is None:
+            raise DoubleError("no gateway session for that guild: the bot has not identified")
+        return await self._dispatch_to(session, event, data)
 
     # --- faults a test causes -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 from storage_synthetic import assert_every_article_is_whole, at, make_pair, padded
 
@@ -188,7 +189,10 @@ async def test_a_window_is_half_open_and_chronological(store: Store) -> None:
         assert analyses[article.id].summary.sentences == article.summary
 
 
-async def test_remove_cascades_to_analysis_quotes_and_search(store: Store, db_path: Path) -> None:
+async def test_remove_cascades_to_analysis_quotes_and_search(
+    sqlite_store: Store, db_path: Path
+) -> None:
+    store = sqlite_store
     article, analysis = make_pair(1, topic="sanctions")
     stored = (await store.articles.add(GUILD_A, article, analysis, now=at(0))).article
     keep = (await store.articles.add(GUILD_A, *make_pair(2, topic="sanctions"), now=at(1))).article
@@ -226,7 +230,7 @@ async def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
     # A quote without text makes the INSERT fail after the article row was written.
     no_text = replace(analysis.quotes[0], text=None)  # type: ignore[arg-type]
     broken = replace(analysis, quotes=(no_text,))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.NotNullViolationError)):
         await store.articles.add(GUILD_A, article, broken, now=at(0))
     assert await store.articles.count(GUILD_A) == 0
     assert (await store.search.search(GUILD_A, "fisheries")).total == 0
@@ -285,7 +289,10 @@ async def test_inner_failure_rolls_back_to_its_savepoint_only(store: Store) -> N
     assert await store.channels.autosummary_enabled(GUILD_A, 3)
 
 
-async def test_cancelled_add_leaves_a_whole_article_or_none(store: Store, db_path: Path) -> None:
+async def test_cancelled_add_leaves_a_whole_article_or_none(
+    sqlite_store: Store, db_path: Path
+) -> None:
+    store = sqlite_store
     padding = 3000
     for attempt, delay in enumerate((0.0, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.05)):
         article, analysis = make_pair(attempt)

@@ -206,7 +206,9 @@ async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
     assert schema(path) == []
 
 
-async def test_the_schema_itself_refuses_duplicates_in_a_guild(store: Store, db_path: Path) -> None:
+async def test_the_schema_itself_refuses_duplicates_in_a_guild(
+    sqlite_store: Store, db_path: Path
+) -> None:
     insert = (
         "INSERT INTO articles (guild_id, canonical_url, text, text_hash, summary_method,"
         " added_at) VALUES (?, ?, 'x', ?, 'lead', '2026-03-01T09:00:00.000000+00:00')"

@@ -110,7 +110,8 @@ async def test_snippet_parts_keep_the_article_markup_apart_from_the_highlight(st
     starred = replace(article, text="*Updated* " + article.text + " Read_more **now**.")
     await store.articles.add(GUILD, starred, analysis, now=at(0))
     hit = (await store.search.search(GUILD, "updated sanctions now")).hits[0]
-    assert "".join(text for text, _ in hit.snippet_parts).count("*Updated*") == 1
+    # The article's own asterisks stay text (PostgreSQL's snippet may start at the first word).
+    assert "".join(text for text, _ in hit.snippet_parts).count("Updated*") == 1
     matched = [text for text, is_match in hit.snippet_parts if is_match]
     assert "Updated" in matched and "sanctions" in matched
     assert f"{HIGHLIGHT_START}sanctions{HIGHLIGHT_END}" in hit.snippet

@@ -31,7 +31,7 @@ async def subscribe(store: Store, guild_id: int, channel_id: int, **changes: Any
 
 
 async def test_migration_creates_subscription_and_delivery_tables(
-    store: Store, db_path: Path
+    sqlite_store: Store, db_path: Path
 ) -> None:
     with sqlite3.connect(db_path) as conn:
         subscription_columns = {

@@ -29,3 +29,7 @@ CREATE INDEX article_urls_article ON article_urls (article_id);
 
 INSERT INTO article_urls (guild_id, canonical_url, article_id)
     SELECT guild_id, canonical_url, id FROM articles WHERE canonical_url IS NOT NULL;
+
+-- Planner statistics exist from the start: the first PRAGMA optimize at close would otherwise
+-- create sqlite_stat1, a schema change that other processes notice mid-read.
+ANALYZE;
