@@ -10,7 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.digests import DeliveryRefused, DeliveryRejected, Digest
+from bot.domain.digests import (
+    ChannelKind,
+    DeliveryRefused,
+    DeliveryRejected,
+    Digest,
+    DigestSubscription,
+)
 from bot.domain.errors import PermissionDeniedError, UserFacingError
 from bot.domain.pictures import Picture
 from bot.domain.schedule import DEFAULT_TIME, DEFAULT_TIMEZONE
@@ -52,8 +58,10 @@ class DiscordDigestSender:
     the first message for a repeated nonce). A forum gets a new post per day, titled with the
     date and the top story; posts carry no nonce, so a retry first looks for the post it may
     have made. In an announcement channel the message is also published, once, so servers
-    following the channel receive it. The day's world map is attached when there is one and the
-    bot may attach files there.
+    following the channel receive it. The channel's kind is the gateway cache's when this
+    process has one (Discord lets a channel change kind), else what the subscription learnt
+    when subscribed (a digest worker has no gateway). The day's world map is attached when there
+    is one and the bot may attach files there.
     """
 
     def __init__(self, client: discord.Client, pictures: PictureService | None = None) -> None:
@@ -63,15 +71,19 @@ class DiscordDigestSender:
     async def send_digest(self, digest: Digest) -> int:
         """Post in the subscribed channel; Discord's refusals become our exceptions."""
         subscription = digest.subscription
-        channel = self.client.get_channel(subscription.channel_id)
+        cached = self.client.get_channel(subscription.channel_id)
+        kind = channel_kind(cached) if cached is not None else subscription.channel_kind
         content, message_embeds = embeds.digest_message(digest)
-        picture = await self._picture(digest, channel)
+        picture = await self._picture(digest, cached)
         try:
-            if isinstance(channel, discord.ForumChannel):
-                return await self._post_in_forum(channel, digest, content, message_embeds, picture)
+            if kind == "forum":
+                forum = cached if cached is not None else await self._fetch(subscription)
+                if not isinstance(forum, discord.ForumChannel):
+                    raise DeliveryRejected("the forum is no longer a forum")
+                return await self._post_in_forum(forum, digest, content, message_embeds, picture)
             target: discord.abc.Messageable = (
-                channel
-                if isinstance(channel, discord.TextChannel | discord.Thread)
+                cached
+                if isinstance(cached, discord.TextChannel | discord.Thread)
                 else self.client.get_partial_messageable(
                     subscription.channel_id, guild_id=subscription.guild_id
                 )
@@ -100,15 +112,20 @@ class DiscordDigestSender:
             if 400 <= error.status < 500 and error.status != 429:
                 raise DeliveryRejected(f"{error.status} {error.text}") from error
             raise
-        if isinstance(channel, discord.TextChannel) and channel.is_news():
+        if kind == "announcement":
             await self._publish(message, subscription.id)
         return message.id
+
+    async def _fetch(self, subscription: DigestSubscription) -> object:
+        """The channel from Discord itself, for a process without the gateway's cache."""
+        return await self.client.fetch_channel(subscription.channel_id)
 
     async def _picture(self, digest: Digest, channel: object) -> Picture | None:
         if self.pictures is None:
             return None
         if (
             isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            and channel.guild.me is not None
             and not channel.permissions_for(channel.guild.me).attach_files
         ):
             log.info(
@@ -129,7 +146,9 @@ class DiscordDigestSender:
         """A new post for the day, unless this occurrence's post is there already (a retry)."""
         title = embeds.forum_post_title(digest)
         me = self.client.user
-        for thread in forum.threads:
+        # The gateway keeps a forum's active threads; a process without it asks Discord.
+        threads = forum.threads if not forum.guild.unavailable else await self._active(forum)
+        for thread in threads:
             if thread.name == title and me is not None and thread.owner_id == me.id:
                 log.info("digest %d: the post %r exists already", digest.subscription.id, title)
                 return thread.id  # a forum post's first message has the thread's id
@@ -143,6 +162,9 @@ class DiscordDigestSender:
             files=[picture_file(picture)] if picture is not None else [],
         )
         return created.message.id
+
+    async def _active(self, forum: discord.ForumChannel) -> list[discord.Thread]:
+        return [t for t in await forum.guild.active_threads() if t.parent_id == forum.id]
 
     async def _publish(self, message: discord.Message, subscription_id: int) -> None:
         """Publish to the servers following the channel; the digest stays posted if it fails."""
@@ -198,11 +220,22 @@ def _require_bot_can_post(
         )
 
 
+def channel_kind(channel: object) -> ChannelKind:
+    """What a channel does with a digest: a forum posts it, an announcement channel publishes it
+    (anything else, threads included, gets a plain message)."""
+    if isinstance(channel, discord.ForumChannel):
+        return "forum"
+    if isinstance(channel, discord.TextChannel) and channel.is_news():
+        return "announcement"
+    return "text"
+
+
 def _how_it_is_posted(channel: DigestChannel | None) -> str:
     """What a forum or an announcement channel does with each digest ("" for the others)."""
-    if isinstance(channel, discord.ForumChannel):
+    kind = channel_kind(channel)
+    if kind == "forum":
         return "; each one is a new post"
-    if isinstance(channel, discord.TextChannel) and channel.is_news():
+    if kind == "announcement":
         return "; each one is published to the servers that follow the channel"
     return ""
 
@@ -265,7 +298,10 @@ class DigestCog(commands.Cog):
     ) -> None:
         guild_id, channel_id = _guild_channel(interaction, channel)
         _require_manage_channels(interaction)
-        request = check_subscription(time_of_day, timezone, topic, country, quiet)
+        target = channel if channel is not None else _this_channel(interaction)
+        request = check_subscription(
+            time_of_day, timezone, topic, country, quiet, channel_kind=channel_kind(target)
+        )
         _require_bot_can_post(interaction, channel)
         subscription = await self.bot.app.digests.subscribe(
             guild_id, channel_id, request, created_by=interaction.user.id
@@ -277,7 +313,6 @@ class DigestCog(commands.Cog):
         )
         about = embeds.filters_text(subscription.topic, wanted)
         where = "This channel" if channel is None else channel.mention
-        target = channel if channel is not None else _this_channel(interaction)
         await Reply.of(interaction).send(
             content=f"{where} gets a daily digest{' ' + about if about else ''} at "
             f"{subscription.local_time} ({subscription.timezone}){_how_it_is_posted(target)}. "

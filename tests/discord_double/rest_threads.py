@@ -1,4 +1,4 @@
-"""REST routes for forum posts and announcement crossposts.
+"""REST routes for forum posts, the guild's active threads, and announcement crossposts.
 
 A forum post is a thread whose first message has the thread's id; Discord creates both in one
 request (``POST /channels/{forum}/threads``) and tells the bot with THREAD_CREATE. Publishing a
@@ -31,7 +31,16 @@ class ThreadRoutes:
         return [
             ("POST", "/channels/{channel}/threads", self._post_forum_thread),
             ("POST", "/channels/{channel}/messages/{message}/crosspost", self._post_crosspost),
+            ("GET", "/guilds/{guild}/threads/active", self._get_active_threads),
         ]
+
+    async def _get_active_threads(self, call: Call) -> web.Response:
+        guild = self.state.world.find_guild(int(call.params["guild"]))
+        if guild is None:
+            return discord_error(404, 10004, "Unknown Guild")
+        return json_response(
+            200, {"threads": [thread.payload() for thread in guild.threads], "members": []}
+        )
 
     async def _post_forum_thread(self, call: Call) -> web.Response:
         forum = self.state.world.find_channel(int(call.params["channel"]))

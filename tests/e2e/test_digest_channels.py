@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import discord
 import pytest
 from PIL import Image
 from spacy.language import Language
 
 from bot.app import App
-from bot.domain.digests import Digest
+from bot.domain.digests import ChannelKind, Digest, DigestSubscription
+from bot.domain.stories import Briefing, Story, StorySource
+from bot.domain.window import Window
 from commands.client import DiplobriefBot
 from commands.digest import DiscordDigestSender
 from tests.conftest import SEED
 from tests.digest_texts import BORDER_TALKS, LITHIUM_DEAL, NILE_TREATY, store_article
 from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot
-from tests.discord_double.server import DiscordDouble, SentMessage
+from tests.discord_double.server import BOT_TOKEN, DiscordDouble, SentMessage
 from tests.e2e.test_digests import START, DigestBot, FakeClock, start_digest_bot, utc
 
 DIGEST_TAG = 7001
@@ -121,6 +126,8 @@ async def test_a_forum_digest_is_one_new_post_a_day_titled_with_the_date_and_top
     assert note.ephemeral
     assert note.content.startswith(f"<#{forum.id}> gets a daily digest at 08:00 (UTC)")
     assert "each one is a new post" in note.content
+    [stored] = await bot.store.digests.subscriptions(bot.guild_id)
+    assert (stored.channel_id, stored.channel_kind) == (forum.id, "forum")
     await a_busy_day(bot, nlp)
 
     [lost] = await bot.run_once(utc(2024, 6, 3, 8, 0))
@@ -169,6 +176,8 @@ async def test_an_announcement_digest_is_published_once(
     bot = await start(tmp_path, apps, discord_double, bot_runner, LostAnswerSender)
     note = await bot.subscribe(announcements, time="08:00", timezone="UTC")
     assert "each one is published to the servers that follow the channel" in note.content
+    [stored] = await bot.store.digests.subscriptions(bot.guild_id)
+    assert stored.channel_kind == "announcement"
     await a_busy_day(bot, nlp)
     [lost] = await bot.run_once(utc(2024, 6, 3, 8, 0))
     assert lost.outcome == "retry"
@@ -251,3 +260,62 @@ async def test_preview_shows_the_map_privately(
     if kind == "forum":
         assert preview.content.startswith(f"<#{forum.id}> has no digest yet")
     check_map(preview)
+
+
+def one_story_digest(subscription: DigestSubscription) -> Digest:
+    story = Story(
+        "Egypt and Ethiopia resume talks on the Nile dam",
+        ("Negotiators met in Nairobi on Tuesday.",),
+        (),
+        (),
+        None,
+        (StorySource(1, "Nile talks", "https://example.org/n", None, "example.org", START),),
+        1,
+        START,
+        START,
+        1.0,
+    )
+    briefing = Briefing(Window(START - timedelta(days=1), START), None, None, (story,), 1, 1)
+    return Digest(subscription, briefing, date(2024, 6, 3), f"nonce-{subscription.id}")
+
+
+async def test_a_worker_without_the_gateway_goes_by_what_the_subscription_learnt(
+    discord_double: DiscordDouble,
+) -> None:
+    forum, announcements = add_digest_channels(discord_double)
+    guild = discord_double.world.guild
+    client = discord.Client(intents=discord.Intents.none())
+    async with client:
+        await client.login(BOT_TOKEN)  # no gateway: nothing cached, as `diplobrief worker`
+        sender = DiscordDigestSender(client)
+
+        def subscription(number: int, channel: p.FakeChannel, kind: ChannelKind) -> Any:
+            return DigestSubscription(
+                id=number,
+                guild_id=guild.id,
+                channel_id=channel.id,
+                local_time="08:00",
+                timezone="UTC",
+                topic=None,
+                country=None,
+                quiet=False,
+                created_by=None,
+                created_at=START,
+                next_due_at=START,
+                last_digest_until=None,
+                last_sent_at=None,
+                channel_kind=kind,
+            )
+
+        in_forum = one_story_digest(subscription(1, forum, "forum"))
+        first = await sender.send_digest(in_forum)
+        again = await sender.send_digest(in_forum)  # a retry: the post is found, not repeated
+        [post] = guild.threads
+        assert first == again == post.id
+        assert post.name == "Monday 3 June 2024 · Egypt and Ethiopia resume talks on the Nile dam"
+
+        published = one_story_digest(subscription(2, announcements, "announcement"))
+        message_id = await sender.send_digest(published)
+        assert await sender.send_digest(published) == message_id  # the nonce: one message
+        [message] = discord_double.channel_messages(announcements)
+        assert message.id == message_id and message.crossposts == 1
