@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,10 +48,15 @@ _RC: Final = {
 }
 
 
+# matplotlib's settings are global to a process: one picture at a time, for the thread analyser
+# of the CLI and console (a worker process draws one at a time anyway).
+_ONE_AT_A_TIME = threading.Lock()
+
+
 @contextmanager
 def drawing() -> Iterator[None]:
     """Our style for the figures made inside, whatever the process' matplotlib settings."""
-    with matplotlib.rc_context(cast(Any, _RC)):
+    with _ONE_AT_A_TIME, matplotlib.rc_context(cast(Any, _RC)):
         yield
 
 
