@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import briefing, digest, feeds, loop_lag, pipeline, workers
+from bench import briefing, digest, feeds, loop_lag, pictures, pipeline, workers
 
 
 def main() -> None:
@@ -20,6 +20,8 @@ def main() -> None:
     digest.main(["5000", "--processes", "3"])
     print("\n== feeds: a poll round of 500 feeds (90% 304) and 200 new items ingested")
     feeds.main([])
+    print("\n== pictures drawn in an analysis worker (network, timeline, world map)")
+    pictures.main([])
 
 
 if __name__ == "__main__":

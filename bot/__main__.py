@@ -16,7 +16,7 @@ import asyncpg
 from bot.analysis import quiet_extraction_libraries
 from bot.app import App, open_app
 from bot.config import Settings, load_environment
-from bot.console import HELP, Console
+from bot.console import HELP, Console, write_picture
 from bot.domain.errors import ConfigError, UserFacingError
 from bot.domain.limits import (
     BRIEF_DEFAULT_DAYS,
@@ -29,6 +29,7 @@ from bot.domain.limits import (
     SUMMARY_METHODS,
     days_range_text,
 )
+from bot.domain.pictures import Picture
 from bot.domain.scope import CONSOLE_SCOPE
 from bot.domain.stories import BriefingQuery
 from bot.domain.text import display_title
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"1–{MAX_STORIES} (default {DEFAULT_STORIES})",
     )
     brief.add_argument("--json", action="store_true")
+    brief.add_argument(
+        "--png", type=Path, default=None, metavar="FILE", help="also draw the coverage timeline"
+    )
     relations = sub.add_parser("relations", help="countries named alongside a country")
     relations.add_argument("country")
     relations.add_argument(
@@ -95,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"{days_range_text()} (default {RELATIONS_DEFAULT_DAYS})",
     )
     relations.add_argument("--json", action="store_true")
+    relations.add_argument(
+        "--png", type=Path, default=None, metavar="FILE", help="also draw the network picture"
+    )
     migrate = sub.add_parser(
         "migrate-db", help="copy the SQLite database into an empty PostgreSQL database"
     )
@@ -204,6 +211,21 @@ async def cmd_brief(app: App, args: argparse.Namespace) -> int:
         print(json_render.dumps(json_render.briefing_json(briefing)))
     else:
         print(text.briefing_text(briefing))
+    if args.png is not None:
+        pictures = app.pictures
+        picture = await pictures.timeline(briefing)
+        return await cmd_picture(picture, args.png, pictures.nothing_to_draw_timeline(briefing))
+    return 0
+
+
+async def cmd_picture(picture: Picture | None, path: Path, nothing_to_draw: str | None) -> int:
+    """Write the picture asked for with --png: its path on stderr, or one line saying why not."""
+    try:
+        written = await write_picture(picture, path, nothing_to_draw)
+    except UserFacingError as err:
+        fail(str(path), str(err))
+        return 1
+    print(f"diplobrief: picture written to {written}", file=sys.stderr)
     return 0
 
 
@@ -214,6 +236,10 @@ async def cmd_relations(app: App, args: argparse.Namespace) -> int:
         print(json_render.dumps(json_render.relations_json(related)))
     else:
         print(text.relations_text(related))
+    if args.png is not None:
+        pictures = app.pictures
+        picture = await pictures.relations(related)
+        return await cmd_picture(picture, args.png, pictures.nothing_to_draw_relations(related))
     return 0
 
 

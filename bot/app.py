@@ -27,6 +27,7 @@ from bot.services.digests import DigestService
 from bot.services.feed_poller import FeedPoller
 from bot.services.feeds import FeedService
 from bot.services.live import LivePoster, LiveSender
+from bot.services.pictures import PictureService
 from storage import Store, open_store
 
 
@@ -53,6 +54,8 @@ class App:
             now=self.clock,
             per_hour=self.settings.live_per_hour,
         )
+
+    pictures: PictureService
 
 
 @contextlib.asynccontextmanager
@@ -143,4 +146,5 @@ async def open_app(
                 allow_private=settings.fetch_allow_private,
             ),
             feed_poller=poller,
+            pictures=PictureService(analyzer),
         )

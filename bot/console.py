@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shlex
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.app import App
 from bot.domain.errors import UserFacingError
@@ -22,6 +24,7 @@ from bot.domain.limits import (
     STORY_SENTENCES,
     days_range_text,
 )
+from bot.domain.pictures import Picture
 from bot.domain.scope import CONSOLE_SCOPE
 from bot.domain.stories import BriefingQuery
 from bot.domain.text import display_title
@@ -37,10 +40,43 @@ HELP = f"""Diplobrief console — the bot's commands, offline. Options as name:v
   /search query:<words>
   /article add path:<file> [title:TEXT] · /article list · /article remove id:<ID>
   /brief [topic:WORDS] [country:NAME] [days:{days_range_text()}] [stories:1-{MAX_STORIES}]
-  /relations country:<name or code> [days:{days_range_text()}]
+         [png:FILE]
+  /relations country:<name or code> [days:{days_range_text()}] [png:FILE]
   /feed add url:<feed or page> · /feed list · /feed remove feed:<#id> · /feed resume feed:<#id>
   /feed poll   (fetch every due feed now)
   /help · /quit"""
+
+
+async def write_picture(
+    picture: Picture | None, path: str | Path, nothing_to_draw: str | None
+) -> Path:
+    """Write a picture where the user asked (the CLI and the console); UserFacingError when
+    there is nothing to draw, it could not be drawn (the log says why) or the file cannot be
+    written."""
+    if nothing_to_draw:
+        raise UserFacingError(f"No picture: {nothing_to_draw}.")
+    if picture is None:
+        raise UserFacingError("The picture could not be drawn (the log says why).")
+    try:
+        return await asyncio.to_thread(_write_png, Path(path), picture.png)
+    except OSError as err:
+        raise UserFacingError(f"{path}: cannot write the picture ({err.strerror}).") from None
+
+
+def _write_png(path: Path, png: bytes) -> Path:
+    target = path.expanduser()
+    target.write_bytes(png)
+    return target.resolve()
+
+
+async def picture_line(
+    picture: Picture | None, path: str | Path, nothing_to_draw: str | None
+) -> str:
+    """The console's line under an answer: where the picture is, or why there is none."""
+    try:
+        return f"Picture: {await write_picture(picture, path, nothing_to_draw)}"
+    except UserFacingError as err:
+        return str(err)
 
 
 @dataclass(frozen=True)
@@ -190,7 +226,16 @@ class Console:
             stories=command.int_option("stories", DEFAULT_STORIES),
             sentences=STORY_SENTENCES,
         )
-        return text.briefing_text(await briefings.brief(self.scope, query))
+        briefing = await briefings.brief(self.scope, query)
+        answer = text.briefing_text(briefing)
+        png = command.option("png")
+        if png:
+            pictures = self.app.pictures
+            picture = await pictures.timeline(briefing)
+            answer += "\n" + await picture_line(
+                picture, png, pictures.nothing_to_draw_timeline(briefing)
+            )
+        return answer
 
     async def relations(self, command: ConsoleCommand) -> str:
         country = command.option("country") or " ".join(command.args)
@@ -198,7 +243,16 @@ class Console:
             raise UserFacingError("Name a country: /relations country:<name or code>.")
         briefings = self.app.briefings
         window = briefings.last_days(command.int_option("days", RELATIONS_DEFAULT_DAYS))
-        return text.relations_text(await briefings.relations(self.scope, country, window))
+        relations = await briefings.relations(self.scope, country, window)
+        answer = text.relations_text(relations)
+        png = command.option("png")
+        if png:
+            pictures = self.app.pictures
+            picture = await pictures.relations(relations)
+            answer += "\n" + await picture_line(
+                picture, png, pictures.nothing_to_draw_relations(relations)
+            )
+        return answer
 
     async def article_remove(self, command: ConsoleCommand) -> str:
         if command.option("id", 0) is None:

@@ -24,7 +24,15 @@ from bot.domain.links import find_links
 from bot.domain.text import display_title
 from bot.services.articles import check_summary_options
 from commands import embeds
-from commands.replies import Reply, handle_interaction_error, scope_of
+from commands.replies import (
+    SERVER_CONTEXT_ONLY,
+    SERVER_INSTALL_ONLY,
+    Reply,
+    handle_interaction_error,
+    installable_by_users,
+    scope_of,
+    server_scope_of,
+)
 
 if TYPE_CHECKING:
     from commands.client import DiplobriefBot
@@ -42,6 +50,19 @@ def require_url(url: str) -> str:
             "That is not a web link: give a URL starting with http:// or https://."
         )
     return url
+
+
+def message_text(message: discord.Message, *, embed_links: bool = True) -> str:
+    """Where a message's article links are: its text (and its embeds' links), and the same of
+    every message it forwards (Discord's message snapshots)."""
+    parts = [message.content or ""]
+    if embed_links:
+        parts += [embed.url for embed in message.embeds if embed.url]
+    for snapshot in message.message_snapshots:
+        parts.append(snapshot.content or "")
+        if embed_links:
+            parts += [embed.url for embed in snapshot.embeds if embed.url]
+    return " ".join(part for part in parts if part)
 
 
 def article_view(report: ArticleReport) -> discord.ui.View:
@@ -139,7 +160,11 @@ class ArticleGroup(app_commands.Group):
 
     def __init__(self, bot: DiplobriefBot) -> None:
         super().__init__(
-            name="article", description="Add, list or remove stored articles", guild_only=True
+            name="article",
+            description="Add, list or remove stored articles",
+            guild_only=True,
+            allowed_contexts=SERVER_CONTEXT_ONLY,
+            allowed_installs=SERVER_INSTALL_ONLY,
         )
         self.bot = bot
 
@@ -178,7 +203,7 @@ class ArticleGroup(app_commands.Group):
         data: bytes | str = await file.read() if file is not None else (text or "")
         name = file.filename if file is not None else "pasted text"
         report = await self.bot.app.articles.add_document(
-            scope_of(interaction),
+            server_scope_of(interaction),
             data,
             name=name,
             title=title,
@@ -192,7 +217,7 @@ class ArticleGroup(app_commands.Group):
     async def list_(
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
-        found = await self.bot.app.articles.article_page(scope_of(interaction), page)
+        found = await self.bot.app.articles.article_page(server_scope_of(interaction), page)
         await Reply.of(interaction).send(embed=embeds.article_list_embed(found), ephemeral=True)
 
     @app_commands.command(
@@ -205,7 +230,7 @@ class ArticleGroup(app_commands.Group):
             raise PermissionDeniedError(
                 "You need the Manage Messages permission to remove articles."
             )
-        await self.bot.app.articles.remove_article(scope_of(interaction), id)
+        await self.bot.app.articles.remove_article(server_scope_of(interaction), id)
         await Reply.of(interaction).send(content=f"Removed article #{id}.", ephemeral=True)
 
 
@@ -217,7 +242,7 @@ class ArticlesCog(commands.Cog):
         self.context_menu = app_commands.ContextMenu(
             name="Summarize article", callback=self.summarize_message
         )
-        self.context_menu.guild_only = True
+        installable_by_users(self.context_menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
@@ -236,7 +261,7 @@ class ArticlesCog(commands.Cog):
         method=f"Summary method (default {DEFAULT_SUMMARY_METHOD})",
     )
     @app_commands.choices(method=METHOD_CHOICES)
-    @app_commands.guild_only()
+    @installable_by_users
     async def summarize(
         self,
         interaction: discord.Interaction,
@@ -259,10 +284,8 @@ class ArticlesCog(commands.Cog):
     async def summarize_message(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        """Summarize the link(s) in a message (up to three)."""
-        text = message.content or ""
-        text += " " + " ".join(e.url for e in message.embeds if e.url)
-        links = find_links(text)
+        """Summarize the link(s) in a message or the message it forwards (up to three)."""
+        links = find_links(message_text(message))
         if not links:
             raise NotFoundError("That message has no article link.")
         reply = Reply.of(interaction)

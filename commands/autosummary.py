@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.domain.errors import PermissionDeniedError, UserFacingError
 from bot.domain.scope import guild_scope
-from commands.articles import article_view, report_embed
-from commands.replies import NO_PINGS, Reply, scope_of
+from commands.articles import article_view, message_text, report_embed
+from commands.replies import NO_PINGS, Reply, server_only, server_scope_of
 
 if TYPE_CHECKING:
     from commands.client import DiplobriefBot
@@ -34,6 +34,7 @@ class AutosummaryCog(commands.Cog):
     )
     @app_commands.default_permissions(manage_channels=True)
     @app_commands.guild_only()
+    @server_only
     async def autosummary(
         self,
         interaction: discord.Interaction,
@@ -45,7 +46,9 @@ class AutosummaryCog(commands.Cog):
         channel_id = channel.id if channel is not None else interaction.channel_id
         if channel_id is None:
             raise UserFacingError("Pick a text channel.")
-        await self.bot.app.articles.set_autosummary(scope_of(interaction), channel_id, enabled)
+        await self.bot.app.articles.set_autosummary(
+            server_scope_of(interaction), channel_id, enabled
+        )
         state = "on" if enabled else "off"
         note = ""
         if enabled and not self.bot.intents.message_content:
@@ -58,10 +61,14 @@ class AutosummaryCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None or not message.content:
+        """Links in a message, or in a message someone forwarded here, within the same limits."""
+        if message.author.bot or message.guild is None:
+            return
+        text = message_text(message, embed_links=False)
+        if not text:
             return
         links = await self.bot.app.articles.links_to_autosummarize(
-            guild_scope(message.guild.id), message.channel.id, message.author.id, message.content
+            guild_scope(message.guild.id), message.channel.id, message.author.id, text
         )
         for url in links:
             await self.summarize_link(message, url)

@@ -1,4 +1,8 @@
-"""/brief and /relations: stories across the server's articles, and who deals with whom."""
+"""/brief and /relations: stories across the server's articles, and who deals with whom.
+
+Both attach a picture when there is one worth drawing (a coverage timeline for a briefing
+longer than a day, the network of a country's relations); the embeds say everything without it.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from bot.domain.limits import (
 from bot.domain.stories import BriefingQuery
 from bot.domain.text import flag
 from commands import embeds
-from commands.replies import Reply, scope_of
+from commands.replies import Reply, scope_of, with_picture
 from commands.views import OwnedView
 
 if TYPE_CHECKING:
@@ -112,11 +116,14 @@ class BriefCog(commands.Cog):
         )
         reply = Reply.of(interaction)
         await reply.defer()
-        pages = embeds.briefing_pages(await briefings.brief(scope, query))
+        briefing = await briefings.brief(scope, query)
+        pages = embeds.briefing_pages(briefing)
+        picture = with_picture(await self.bot.app.pictures.timeline(briefing))
         if len(pages) == 1:
-            await reply.send(embeds=pages[0])
+            await reply.send(embeds=pages[0], **picture)
         else:
-            await reply.send(embeds=pages[0], view=BriefingPager(pages, interaction.user.id))
+            pager = BriefingPager(pages, interaction.user.id)
+            await reply.send(embeds=pages[0], view=pager, **picture)
 
     @app_commands.command(name="relations", description="Which countries a country is dealing with")
     @app_commands.describe(
@@ -136,7 +143,8 @@ class BriefCog(commands.Cog):
         reply = Reply.of(interaction)
         await reply.defer()
         relations = await briefings.relations(scope, country, briefings.last_days(days))
-        await reply.send(embed=embeds.relations_embed(relations))
+        picture = with_picture(await self.bot.app.pictures.relations(relations))
+        await reply.send(embed=embeds.relations_embed(relations), **picture)
 
     @brief.autocomplete("country")
     @relations.autocomplete("country")

@@ -17,7 +17,12 @@ from bot.app import App, open_app
 from bot.config import Settings
 from bot.domain.errors import UserFacingError
 from commands.discord_endpoints import point_discord_at
-from commands.replies import NO_PINGS, handle_interaction_error
+from commands.replies import (
+    NO_PINGS,
+    SERVER_CONTEXT_ONLY,
+    SERVER_INSTALL_ONLY,
+    handle_interaction_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +71,11 @@ class DiplobriefBot(commands.Bot):
             tree_cls=DiplobriefTree,
             allowed_mentions=NO_PINGS,
             help_command=None,
+            # Commands are for servers that added the app unless a command says otherwise
+            # (commands.replies.installable_by_users: /summarize, the context menu, /quotes,
+            # /search, /help).
+            allowed_contexts=SERVER_CONTEXT_ONLY,
+            allowed_installs=SERVER_INSTALL_ONLY,
             **options,
         )
         self.app = app

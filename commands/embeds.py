@@ -446,8 +446,9 @@ def subscriptions_embed(
 
 HELP_INTRO = (
     "I brief you on diplomatic news. Give me an article and I answer with a short summary, "
-    "the countries and people involved, and who said what. Everything I store stays in this "
-    "server."
+    "the countries and people involved, and who said what. Everything I store in a server "
+    "stays in that server; what you store through your own install, outside a server that "
+    "added me, is yours alone."
 )
 
 
@@ -460,8 +461,8 @@ def help_embed(command_lines: Sequence[str]) -> discord.Embed:
     embed.add_field(
         name="Links in chat",
         value=(
-            "When an admin turns on /autosummary for a channel, links people post there are "
-            "summarized as replies (up to 3 per message)."
+            "When an admin turns on /autosummary for a channel, links people post or forward "
+            "there are summarized as replies (up to 3 per message)."
         ),
         inline=False,
     )
@@ -606,3 +607,20 @@ def import_report_text(report: ImportReport) -> str:
     if report.over_limit:
         lines.append("Over the limit: " + ", ".join(f"<{u}>" for u in report.over_limit[:5]))
     return clip_content("\n".join(lines))
+
+
+# --- digests in forums ---------------------------------------------------------------------
+
+THREAD_NAME_LIMIT = 100
+
+
+def digest_day(digest: Digest) -> str:
+    """ "Monday 3 June 2024": the digest's local date as it is written everywhere."""
+    day = digest.local_date
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def forum_post_title(digest: Digest) -> str:
+    """A forum digest's post title: the date and the top story (or that the day was quiet)."""
+    top = digest.briefing.stories[0].title if digest.has_news else "Quiet day"
+    return clip(f"{digest_day(digest)} · {' '.join(top.split())}", THREAD_NAME_LIMIT)

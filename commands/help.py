@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from commands import embeds
-from commands.replies import Reply
+from commands.replies import Reply, installable_by_users
 
 if TYPE_CHECKING:
     from commands.client import DiplobriefBot
@@ -43,6 +43,7 @@ class HelpCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="help", description="What Diplobrief does and every command")
+    @installable_by_users
     async def help(self, interaction: discord.Interaction) -> None:
         embed = embeds.help_embed(command_lines(self.bot.tree))
         await Reply.of(interaction).send(embed=embed, ephemeral=True)

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.domain.limits import DEFAULT_QUOTES, MAX_QUOTES
 from commands import embeds
-from commands.replies import Reply, scope_of
+from commands.replies import Reply, installable_by_users, scope_of
 
 if TYPE_CHECKING:
     from commands.client import DiplobriefBot
@@ -30,7 +30,7 @@ class QuotesCog(commands.Cog):
         article="Only quotes from this article (its #number or link)",
         limit=f"How many quotes (1–{MAX_QUOTES}, default {DEFAULT_QUOTES})",
     )
-    @app_commands.guild_only()
+    @installable_by_users
     async def quotes(
         self,
         interaction: discord.Interaction,

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.domain.errors import UserFacingError
 from bot.domain.limits import SEARCH_PAGE_SIZE
 from commands import embeds
-from commands.replies import Reply, scope_of
+from commands.replies import Reply, installable_by_users, scope_of
 from commands.views import OwnedView
 
 if TYPE_CHECKING:
@@ -66,9 +66,11 @@ class SearchCog(commands.Cog):
     def __init__(self, bot: DiplobriefBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="search", description="Search the articles stored in this server")
+    @app_commands.command(
+        name="search", description="Search the stored articles (this server's, or your own)"
+    )
     @app_commands.describe(query='Words to look for ("quotes" for a phrase, word* for a prefix)')
-    @app_commands.guild_only()
+    @installable_by_users
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         if not query.strip():
             raise UserFacingError("Type something to search for.")

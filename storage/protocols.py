@@ -23,7 +23,7 @@ from bot.domain.articles import (
     StoredArticle,
     StoredQuote,
 )
-from bot.domain.digests import DigestDelivery, DigestSubscription
+from bot.domain.digests import ChannelKind, DigestDelivery, DigestSubscription
 from bot.domain.feeds import (
     Feed,
     FeedAddResult,
@@ -165,8 +165,10 @@ class DigestRepository(Protocol):
         created_by: int | None,
         next_due_at: datetime,
         now: datetime,
+        channel_kind: ChannelKind = "text",
     ) -> DigestSubscription:
-        """Subscribe a channel or change its subscription; a paused one starts again."""
+        """Subscribe a channel or change its subscription; a paused one starts again (the
+        channel's kind as it is now: a forum gets posts, an announcement channel publishes)."""
         ...
 
     async def unsubscribe(self, guild_id: int, channel_id: int) -> bool: ...

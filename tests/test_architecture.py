@@ -1,6 +1,7 @@
 """The layer rules of docs/architecture.md, read from the imports, kept by `make test`.
 
-commands → bot.services → {bot.nlp, storage} → bot.domain; presentation sees only the domain;
+commands → bot.services → {bot.nlp, bot.pictures, storage} → bot.domain; presentation sees only
+the domain;
 no import circle among our modules; no module in bot/, commands/, storage/ over 800 lines.
 """
 
@@ -23,6 +24,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bot.nlp": ("bot.domain", "bot.nlp"),
     "storage": ("bot.domain", "storage"),
     "bot.render": ("bot.domain", "bot.render"),
+    "bot.pictures": ("bot.domain", "bot.pictures"),
     "bot.services": (
         "bot.domain",
         "bot.nlp",
@@ -30,6 +32,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "bot.services",
         "bot.analysis",
         "bot.fetch",
+        "bot.pictures",
     ),
     "commands": ("bot.domain", "bot.services", "bot.app", "bot.config", "commands"),
 }
@@ -39,6 +42,7 @@ FORBIDDEN_LIBRARIES: dict[str, tuple[str, ...]] = {
     "bot.nlp": ("discord", "aiosqlite", "aiohttp"),
     "storage": ("discord", "spacy", "sumy", "aiohttp"),
     "bot.render": ("discord", "spacy", "aiosqlite"),
+    "bot.pictures": ("discord", "spacy", "sumy", "aiosqlite", "aiohttp"),
     "bot.services": ("discord",),
 }
 

@@ -194,3 +194,28 @@ def test_brief_json_and_relations(tmp_path: Path) -> None:
     unknown = run_cli("brief", "--country", "Narnia", db=db)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "diplobrief: No country called 'Narnia'."
+
+
+def test_relations_and_brief_draw_pictures_with_png(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    assert run_cli("ingest", str(SEED), db=db).returncode == 0
+    network = tmp_path / "kp.png"
+    drawn = run_cli("relations", "North Korea", "--png", str(network), db=db)
+    assert drawn.returncode == 0, drawn.stderr
+    assert "China" in drawn.stdout
+    assert drawn.stderr.strip() == f"diplobrief: picture written to {network}"
+    assert network.read_bytes().startswith(b"\x89PNG")
+    timeline = tmp_path / "brief.png"
+    week = run_cli("brief", "--days", "7", "--png", str(timeline), db=db)
+    assert week.returncode == 0, week.stderr
+    assert timeline.read_bytes().startswith(b"\x89PNG")
+    one_day = run_cli("brief", "--png", str(tmp_path / "day.png"), db=db)
+    assert one_day.returncode == 1
+    assert one_day.stdout  # the briefing itself is printed
+    assert one_day.stderr.strip().endswith(
+        "No picture: a briefing of one day has nothing to chart (ask for 2 days or more)."
+    )
+    nowhere = run_cli("relations", "KP", "--png", str(tmp_path / "no" / "dir.png"), db=db)
+    assert nowhere.returncode == 1
+    assert nowhere.stderr.count("\n") == 1 and "cannot write the picture" in nowhere.stderr
+    assert "Traceback" not in nowhere.stderr

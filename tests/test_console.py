@@ -59,3 +59,23 @@ async def test_user_errors_are_one_short_line(console: Console) -> None:
     assert "No article #99" in await console.answer("/article remove id:99")
     refused = await console.answer("/summarize url:https://127.0.0.1/x")
     assert refused.startswith("Error:") and "public internet" in refused
+
+
+async def test_relations_and_brief_write_pictures_and_print_their_path(
+    console: Console, tmp_path: Path
+) -> None:
+    await console.answer(f"/summarize url:{SEED}")
+    network = tmp_path / "network.png"
+    reply = await console.answer(f"/relations country:KP png:{network}")
+    assert "China" in reply
+    assert reply.endswith(f"Picture: {network}")
+    assert network.read_bytes().startswith(b"\x89PNG")
+    timeline = tmp_path / "timeline.png"
+    reply = await console.answer(f"/brief days:3 png:{timeline}")
+    assert reply.endswith(f"Picture: {timeline}") and timeline.exists()
+    reply = await console.answer(f"/brief png:{tmp_path / 'day.png'}")
+    assert reply.endswith(
+        "No picture: a briefing of one day has nothing to chart (ask for 2 days or more)."
+    )
+    reply = await console.answer(f"/relations KP png:{tmp_path / 'missing' / 'x.png'}")
+    assert "cannot write the picture" in reply.splitlines()[-1]

@@ -19,6 +19,11 @@ FIRST_WINDOW = timedelta(days=1)  # a first digest covers at least the last day
 Outcome = Literal["sent", "quiet", "skipped", "paused", "retry", "done", "gone"]
 DONE_STATUSES = frozenset({"sent", "quiet", "skipped"})
 
+# Where a digest goes: a text channel or thread (one message), an announcement channel (the
+# message is also published to following servers), or a forum (a new post each day).
+ChannelKind = Literal["text", "announcement", "forum"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = ("text", "announcement", "forum")
+
 
 @dataclass(frozen=True)
 class DigestSubscription:
@@ -39,6 +44,7 @@ class DigestSubscription:
     last_sent_at: datetime | None
     paused_reason: str | None = None  # Discord refused the channel; not sent until re-subscribed
     paused_at: datetime | None = None
+    channel_kind: ChannelKind = "text"  # as seen when subscribed
 
     @property
     def paused(self) -> bool:
@@ -78,6 +84,7 @@ class DigestRequest:
     topic: str | None
     country: str | None
     quiet: bool
+    channel_kind: ChannelKind = "text"
 
 
 @dataclass(frozen=True)

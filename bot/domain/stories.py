@@ -103,6 +103,9 @@ class Briefing:
     stories: tuple[Story, ...]
     articles_considered: int
     stories_found: int
+    # Every country the briefing's articles name (after its filters): `reports` articles naming
+    # it, `mentions` in all; most mentioned first. What the digest's world map is shaded by.
+    countries_named: tuple[StoryCountry, ...] = ()
 
     @property
     def since(self) -> datetime:
@@ -126,6 +129,15 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class CountryPair:
+    """Two other countries named together in sentences that name the asked one."""
+
+    first: str
+    second: str
+    sentences: int
+
+
+@dataclass(frozen=True)
 class Relations:
     """Who a country is dealing with in a window: co-mentions, most frequent first."""
 
@@ -134,3 +146,5 @@ class Relations:
     window: Window
     relations: tuple[Relation, ...]
     sentences: int  # sentences that name the country at all
+    # Co-mentions among the other countries in those sentences (the network's outer edges).
+    pairs: tuple[CountryPair, ...] = ()

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from bot.domain.articles import CountrySentence
-from bot.domain.stories import Relation, Relations
+from bot.domain.stories import CountryPair, Relation, Relations
 from bot.domain.text import display_title
 from bot.domain.window import Window
 from bot.nlp.country_lookup import country_name
@@ -18,6 +18,7 @@ def relations_from_sentences(
 ) -> Relations:
     """Countries named in the same sentences as `code`, with counts and one example each."""
     counts: Counter[str] = Counter()
+    pair_counts: Counter[tuple[str, str]] = Counter()
     examples: dict[str, tuple[tuple[int, int], CountrySentence]] = {}
     seen_sentences: set[str] = set()
     naming = 0
@@ -29,6 +30,10 @@ def relations_from_sentences(
         seen_sentences.add(key)
         naming += 1
         others = set(sentence.codes) - {code}
+        ordered = sorted(others)
+        for index, first in enumerate(ordered):
+            for second in ordered[index + 1 :]:
+                pair_counts[first, second] += 1
         for other in others:
             counts[other] += 1
             # A short sentence naming just the two reads best as the example.
@@ -54,4 +59,10 @@ def relations_from_sentences(
         window=window,
         relations=relations,
         sentences=naming,
+        pairs=tuple(
+            CountryPair(first, second, count)
+            for (first, second), count in sorted(
+                pair_counts.items(), key=lambda item: (-item[1], item[0])
+            )
+        ),
     )

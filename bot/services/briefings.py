@@ -8,10 +8,12 @@ the shown stories' reports are read in full and the workers summarise them acros
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.analysis import Analyzer
-from bot.domain.articles import StoredArticle
+from bot.domain.articles import ArticleLead, StoredArticle
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import UserFacingError
 from bot.domain.feeds import ALSO_REPORTED_MAX
@@ -26,7 +28,7 @@ from bot.domain.stories import (
     StorySource,
 )
 from bot.domain.window import Window
-from bot.nlp.country_lookup import matching_countries, resolve_country
+from bot.nlp.country_lookup import country_name, matching_countries, resolve_country
 from bot.nlp.relations import relations_from_sentences
 from bot.nlp.stories import (
     LEAD_CHARS,
@@ -103,7 +105,15 @@ class BriefingService:
             len(ranked),
             len(stories),
         )
-        return Briefing(query.window, topic, country, stories, considered, len(ranked))
+        return Briefing(
+            query.window,
+            topic,
+            country,
+            stories,
+            considered,
+            len(ranked),
+            countries_named=countries_named(leads),
+        )
 
     async def also_reported(
         self, scope: int, article: StoredArticle, *, limit: int = ALSO_REPORTED_MAX
@@ -133,6 +143,18 @@ class BriefingService:
         articles = await self.store.articles.get_many(scope, ids)
         analyses = await self.store.articles.analyses(scope, [a.id for a in articles])
         return {a.id: LoadedArticle(a, analyses[a.id]) for a in articles if a.id in analyses}
+
+
+def countries_named(leads: Sequence[ArticleLead]) -> tuple[StoryCountry, ...]:
+    """Every country the articles name: articles naming it and mentions, most mentioned first."""
+    reports: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    for lead in leads:
+        for country in lead.countries:
+            reports[country.code] += 1
+            mentions[country.code] += country.mentions
+    ranked = sorted(mentions, key=lambda code: (-mentions[code], -reports[code], code))
+    return tuple(StoryCountry(c, country_name(c), reports[c], mentions[c]) for c in ranked)
 
 
 def _renumbered(cluster: StoryCluster, position: dict[int, int]) -> StoryCluster:

@@ -8,7 +8,7 @@ import weakref
 from datetime import UTC, timedelta
 
 from bot.domain.clock import Clock, utc_now
-from bot.domain.digests import DigestPreview, DigestRequest, DigestSubscription
+from bot.domain.digests import ChannelKind, DigestPreview, DigestRequest, DigestSubscription
 from bot.domain.errors import InvalidScheduleError
 from bot.domain.limits import MAX_TOPIC_CHARS
 from bot.domain.schedule import (
@@ -40,6 +40,7 @@ def check_subscription(
     topic: str | None,
     country: str | None,
     quiet: bool = False,
+    channel_kind: ChannelKind = "text",
 ) -> DigestRequest:
     """Validate /digest subscribe's options before anything is stored; UserFacingError if not."""
     parsed_time = parse_local_time(local_time or DEFAULT_TIME)
@@ -54,6 +55,7 @@ def check_subscription(
         topic=topic,
         country=country_code,
         quiet=quiet,
+        channel_kind=channel_kind,
     )
 
 
@@ -108,6 +110,7 @@ class DigestService:
             created_by=created_by,
             next_due_at=first_due(request.local_time, request.timezone, now),
             now=now,
+            channel_kind=request.channel_kind,
         )
         for scheduler in self._schedulers:
             scheduler.wake()

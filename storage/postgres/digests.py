@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from bot.domain.digests import DigestDelivery, DigestSubscription
+from bot.domain.digests import ChannelKind, DigestDelivery, DigestSubscription
 from storage.postgres.database import PostgresDatabase, aware, optional_utc, utc
 
 log = logging.getLogger(__name__)
 
 _SUBSCRIPTION_COLUMNS = (
     "id, guild_id, channel_id, local_time, timezone, topic, country, quiet, created_by,"
-    " created_at, next_due_at, last_digest_until, last_sent_at, paused_reason, paused_at"
+    " created_at, next_due_at, last_digest_until, last_sent_at, paused_reason, paused_at,"
+    " channel_kind"
 )
 _DELIVERY_COLUMNS = (
     "subscription_id, local_date, status, nonce, due_at, started_at, finished_at, message_id,"
@@ -39,6 +40,7 @@ def _subscription(row: asyncpg.Record) -> DigestSubscription:
         last_sent_at=optional_utc(row["last_sent_at"]),
         paused_reason=row["paused_reason"],
         paused_at=optional_utc(row["paused_at"]),
+        channel_kind=row["channel_kind"],
     )
 
 
@@ -80,16 +82,18 @@ class PostgresDigests:
         created_by: int | None,
         next_due_at: datetime,
         now: datetime,
+        channel_kind: ChannelKind = "text",
     ) -> DigestSubscription:
         async with self._db.writing() as conn:
             row = await conn.fetchrow(
                 "INSERT INTO digest_subscriptions (guild_id, channel_id, local_time, timezone,"
-                " topic, country, quiet, created_by, created_at, next_due_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                " topic, country, quiet, created_by, created_at, next_due_at, channel_kind)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                 " ON CONFLICT (guild_id, channel_id) DO UPDATE SET"
                 " local_time = excluded.local_time, timezone = excluded.timezone,"
                 " topic = excluded.topic, country = excluded.country, quiet = excluded.quiet,"
-                " next_due_at = excluded.next_due_at, paused_reason = NULL, paused_at = NULL"
+                " next_due_at = excluded.next_due_at, paused_reason = NULL, paused_at = NULL,"
+                " channel_kind = excluded.channel_kind"
                 f" RETURNING {_SUBSCRIPTION_COLUMNS}",
                 guild_id,
                 channel_id,
@@ -101,6 +105,7 @@ class PostgresDigests:
                 created_by,
                 aware(now),
                 aware(next_due_at),
+                channel_kind,
             )
         log.info("digest subscription for channel %d in guild %d", channel_id, guild_id)
         return _subscription(row)

@@ -9,14 +9,15 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.digests import DigestDelivery, DigestSubscription
+from bot.domain.digests import ChannelKind, DigestDelivery, DigestSubscription
 from storage.sqlite.database import SqliteDatabase, format_time, optional_time, parse_time
 
 log = logging.getLogger(__name__)
 
 _SUBSCRIPTION_COLUMNS = (
     "id, guild_id, channel_id, local_time, timezone, topic, country, quiet, created_by,"
-    " created_at, next_due_at, last_digest_until, last_sent_at, paused_reason, paused_at"
+    " created_at, next_due_at, last_digest_until, last_sent_at, paused_reason, paused_at,"
+    " channel_kind"
 )
 _DELIVERY_COLUMNS = (
     "subscription_id, local_date, status, nonce, due_at, started_at, finished_at, message_id,"
@@ -43,6 +44,7 @@ class SqliteDigests:
         created_by: int | None,
         next_due_at: datetime,
         now: datetime,
+        channel_kind: ChannelKind = "text",
     ) -> DigestSubscription:
         """Subscribe a channel, or change its subscription; a paused one starts again.
 
@@ -52,12 +54,13 @@ class SqliteDigests:
         async with self._db.writing() as conn:
             await conn.execute(
                 "INSERT INTO digest_subscriptions (guild_id, channel_id, local_time, timezone,"
-                " topic, country, quiet, created_by, created_at, next_due_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " topic, country, quiet, created_by, created_at, next_due_at, channel_kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id, channel_id) DO UPDATE SET"
                 " local_time = excluded.local_time, timezone = excluded.timezone,"
                 " topic = excluded.topic, country = excluded.country, quiet = excluded.quiet,"
-                " next_due_at = excluded.next_due_at, paused_reason = NULL, paused_at = NULL",
+                " next_due_at = excluded.next_due_at, paused_reason = NULL, paused_at = NULL,"
+                " channel_kind = excluded.channel_kind",
                 (
                     guild_id,
                     channel_id,
@@ -69,6 +72,7 @@ class SqliteDigests:
                     created_by,
                     format_time(now),
                     format_time(next_due_at),
+                    channel_kind,
                 ),
             )
             subscriptions = await _select_subscriptions(
@@ -307,6 +311,7 @@ async def _select_subscriptions(
             last_sent_at=optional_time(row["last_sent_at"]),
             paused_reason=row["paused_reason"],
             paused_at=optional_time(row["paused_at"]),
+            channel_kind=row["channel_kind"],
         )
         for row in rows
     ]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from tests.discord_double import payloads as p
@@ -38,6 +39,36 @@ OPTION_MENTIONABLE = 9
 OPTION_ATTACHMENT = 11
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# What a user-installed app may do where the bot is not a member (Discord's fixed set).
+EXTERNAL_APP_PERMISSIONS = (
+    p.VIEW_CHANNEL
+    | p.SEND_MESSAGES
+    | p.EMBED_LINKS
+    | p.ATTACH_FILES
+    | p.READ_MESSAGE_HISTORY
+    | p.USE_APPLICATION_COMMANDS
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a user acts and through which install: a guild (the default, through the guild's
+    install if it has the bot), a DM with the bot, or a private chat with someone else."""
+
+    context: int = p.CONTEXT_GUILD
+    user_install: bool = False
+    chat_with: p.FakeUser | None = None  # the other person of a private chat
+    installed_by: p.FakeUser | None = None  # whose install (default: the acting user's)
+
+    @classmethod
+    def named(cls, where: str, *, user_install: bool = False) -> Place:
+        """ "guild", "bot_dm" or "private_channel"."""
+        contexts = {
+            "guild": p.CONTEXT_GUILD,
+            "bot_dm": p.CONTEXT_BOT_DM,
+            "private_channel": p.CONTEXT_PRIVATE_CHANNEL,
+        }
+        return cls(contexts[where], user_install)
 
 
 class Driver:
@@ -59,14 +90,12 @@ class Driver:
         permissions: int | None,
         app_permissions: int | None,
         message: dict[str, Any] | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
-        guild = self.state.world.guild
-        channel = channel or guild.channels[0]
-        guild = self.state.world.find_guild(channel.guild_id) or guild
-        member = member or self.state.member("pat_member", guild)
-        member_payload = member.payload(guild, with_permissions=True)
-        if permissions is not None:
-            member_payload["permissions"] = str(permissions)
+        """The interaction a user's client sends: in a guild (the default) or, for a user's own
+        install, in a DM with the bot or a private chat; ``authorizing_integration_owners`` says
+        which installs allowed it."""
+        place = place or Place()
         interaction_id = p.new_snowflake()
         token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
         payload: dict[str, Any] = {
@@ -75,21 +104,82 @@ class Driver:
             "type": interaction_type,
             "token": token,
             "version": 1,
-            "guild_id": str(guild.id),
-            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-            "channel_id": str(channel.id),
-            "channel": {**channel.payload(), "permissions": member_payload["permissions"]},
-            "member": member_payload,
-            "app_permissions": str(
-                self.state.bot_permissions(guild.id) if app_permissions is None else app_permissions
-            ),
             "locale": "en-US",
-            "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0,
+            "context": place.context,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
+        owners: dict[str, str] = {}
+        forced_ephemeral = False
+        guild_id: int | None = None
+        if place.context == p.CONTEXT_GUILD:
+            guild = self.state.world.guild
+            channel = channel or guild.channels[0]
+            guild = self.state.world.find_guild(channel.guild_id) or guild
+            member = member or self.state.member("pat_member", guild)
+            member_payload = member.payload(guild, with_permissions=True)
+            if permissions is not None:
+                member_payload["permissions"] = str(permissions)
+            guild_installed = guild.member(self.state.world.bot_user.id) is not None
+            if guild_installed:
+                owners[p.GUILD_INSTALL] = str(guild.id)
+            if place.user_install:
+                owners[p.USER_INSTALL] = str((place.installed_by or member.user).id)
+            if not owners:
+                raise DoubleError(f"the app is not installed in {guild.name!r} nor by the user")
+            if not guild_installed:
+                # A server may forbid its members' own apps: their answers are ephemeral then.
+                forced_ephemeral = not int(member_payload["permissions"]) & p.USE_EXTERNAL_APPS
+            if app_permissions is None:
+                app_permissions = (
+                    self.state.bot_permissions(guild.id)
+                    if guild_installed
+                    else EXTERNAL_APP_PERMISSIONS
+                )
+            guild_id = guild.id
+            payload.update(
+                {
+                    "guild_id": str(guild.id),
+                    "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+                    "channel_id": str(channel.id),
+                    "channel": {**channel.payload(), "permissions": member_payload["permissions"]},
+                    "member": member_payload,
+                    "guild_locale": "en-US",
+                }
+            )
+            user = member.user
+            channel_id = channel.id
+        else:
+            user = (member.user if member else None) or self.state.member("pat_member").user
+            installer = str((place.installed_by or user).id)
+            if place.context == p.CONTEXT_BOT_DM:
+                other = self.state.world.bot_user
+                owners = (
+                    {p.USER_INSTALL: installer} if place.user_install else {p.GUILD_INSTALL: "0"}
+                )
+            else:
+                if not place.user_install:
+                    raise DoubleError("only a user's own install works in a private chat")
+                other = place.chat_with or self.state.member("olivia_owner").user
+                owners = {p.USER_INSTALL: installer}
+            channel_id = self.state.dm_channel_id(user.id, other.id)
+            payload.update(
+                {
+                    "user": user.payload(),
+                    "channel_id": str(channel_id),
+                    "channel": {
+                        "id": str(channel_id),
+                        "type": p.CHANNEL_DM,
+                        "recipients": [other.payload()],
+                        "last_message_id": None,
+                        "flags": 0,
+                    },
+                }
+            )
+            if app_permissions is None:
+                app_permissions = EXTERNAL_APP_PERMISSIONS
+        payload["authorizing_integration_owners"] = owners
+        payload["app_permissions"] = str(app_permissions)
         if data is not None:
             payload["data"] = data
         if message is not None:
@@ -99,24 +189,38 @@ class Driver:
             token=token,
             type=interaction_type,
             payload=payload,
-            guild_id=guild.id,
-            channel_id=channel.id,
-            user=member.user,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user=user,
             created_at=asyncio.get_running_loop().time(),
+            forced_ephemeral=forced_ephemeral,
         )
         self.state.interactions[interaction_id] = record
         return record
+
+    def _install_used(self, place: Place, channel: p.FakeChannel | None) -> str:
+        """Which install a command is looked up for: the server's where it has the bot."""
+        if place.context != p.CONTEXT_GUILD:
+            return p.USER_INSTALL if place.user_install else p.GUILD_INSTALL
+        channel = channel or self.state.world.guild.channels[0]
+        guild = self.state.world.find_guild(channel.guild_id)
+        has_bot = guild is not None and guild.member(self.state.world.bot_user.id) is not None
+        return p.GUILD_INSTALL if has_bot else p.USER_INSTALL
 
     def _command_data(
         self,
         name: str,
         options: dict[str, Any],
         *,
-        guild_id: int,
+        guild_id: int | None,
         focused: str | None = None,
+        context: int = p.CONTEXT_GUILD,
+        install: str = p.GUILD_INSTALL,
     ) -> dict[str, Any]:
         top, *path = name.split()
-        command = self.state.synced_command(top, guild_id=guild_id)
+        command = self.state.synced_command(
+            top, guild_id=guild_id, context=context, install=install
+        )
         definitions = command.get("options") or []
         resolved: dict[str, dict[str, Any]] = {}
         wrappers: list[dict[str, Any]] = []
@@ -208,10 +312,19 @@ class Driver:
         channel: p.FakeChannel | None = None,
         permissions: int | None = None,
         app_permissions: int | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
-        """A member runs ``/name`` (``"group sub"`` for subcommands) with typed options."""
+        """A member runs ``/name`` (``"group sub"`` for subcommands) with typed options; by
+        default in a guild channel, or where ``place`` says (a DM, through their own install)."""
+        place = place or Place()
         channel = channel or self.state.world.guild.channels[0]
-        data = self._command_data(name, options or {}, guild_id=channel.guild_id)
+        data = self._command_data(
+            name,
+            options or {},
+            guild_id=channel.guild_id if place.context == p.CONTEXT_GUILD else None,
+            context=place.context,
+            install=self._install_used(place, channel),
+        )
         record = self._base_interaction(
             INTERACTION_APPLICATION_COMMAND,
             data,
@@ -219,6 +332,7 @@ class Driver:
             channel=channel,
             permissions=permissions,
             app_permissions=app_permissions,
+            place=place,
         )
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload)
         return record
@@ -231,10 +345,19 @@ class Driver:
         *,
         member: p.FakeMember | None = None,
         channel: p.FakeChannel | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
         """A member types into option ``focused`` of ``/name``; the bot should offer choices."""
+        place = place or Place()
         channel = channel or self.state.world.guild.channels[0]
-        data = self._command_data(name, options, guild_id=channel.guild_id, focused=focused)
+        data = self._command_data(
+            name,
+            options,
+            guild_id=channel.guild_id if place.context == p.CONTEXT_GUILD else None,
+            focused=focused,
+            context=place.context,
+            install=self._install_used(place, channel),
+        )
         record = self._base_interaction(
             INTERACTION_AUTOCOMPLETE,
             data,
@@ -242,6 +365,7 @@ class Driver:
             channel=channel,
             permissions=None,
             app_permissions=None,
+            place=place,
         )
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload)
         return record
@@ -253,11 +377,19 @@ class Driver:
         *,
         member: p.FakeMember | None = None,
         permissions: int | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
         """A member picks ``Apps → name`` on a message (a message context menu)."""
+        place = place or Place()
         channel = self.state.world.find_channel(target.channel_id)
         guild_id = channel.guild_id if channel else self.state.world.guild.id
-        command = self.state.synced_command(name, guild_id=guild_id, command_type=3)
+        command = self.state.synced_command(
+            name,
+            guild_id=guild_id if place.context == p.CONTEXT_GUILD else None,
+            command_type=3,
+            context=place.context,
+            install=self._install_used(place, channel),
+        )
         data: dict[str, Any] = {
             "id": command["id"],
             "name": command["name"],
@@ -274,6 +406,7 @@ class Driver:
             channel=channel,
             permissions=permissions,
             app_permissions=None,
+            place=place,
         )
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload)
         return record
@@ -287,7 +420,9 @@ class Driver:
         values: Iterable[str] | None = None,
         member: p.FakeMember | None = None,
     ) -> InteractionRecord:
-        """A member clicks a button (or picks from a select menu) on a bot message."""
+        """A member clicks a button (or picks from a select menu) on a bot message; the click
+        is authorised by the install that made the message (a user's, for a user-installed
+        command's answer)."""
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
             data["values"] = list(values)
@@ -299,9 +434,83 @@ class Driver:
             permissions=None,
             app_permissions=None,
             message=message.payload(),
+            place=self._place_of(message),
         )
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload)
         return record
+
+    def _place_of(self, message: SentMessage) -> Place:
+        """Where a message of the bot was made and through whose install."""
+        origin = self.state.interactions.get(message.interaction_id or 0)
+        if origin is None:
+            return Place()
+        owners = origin.payload.get("authorizing_integration_owners") or {}
+        context = int(origin.payload.get("context") or p.CONTEXT_GUILD)
+        if p.USER_INSTALL in owners and p.GUILD_INSTALL not in owners:
+            return Place(context, user_install=True, installed_by=origin.user)
+        return Place(context)
+
+    async def send_forwarded_message(
+        self,
+        forwarded: SentMessage | str,
+        *,
+        member: p.FakeMember | None = None,
+        channel: p.FakeChannel | None = None,
+    ) -> SentMessage:
+        """A member forwards a message into a channel: a message of its own with no content, a
+        FORWARD reference and the forwarded message as a snapshot (a string: a message from a
+        place the bot cannot see, with that text)."""
+        channel = channel or self.state.world.guild.channels[0]
+        if isinstance(forwarded, str):
+            original: dict[str, Any] = {
+                "type": 0,
+                "content": forwarded,
+                "embeds": [],
+                "attachments": [],
+                "timestamp": p.iso_now(),
+                "edited_timestamp": None,
+                "flags": 0,
+                "mentions": [],
+                "mention_roles": [],
+                "components": [],
+            }
+            reference = {
+                "type": 1,
+                "channel_id": str(p.new_snowflake()),
+                "message_id": str(p.new_snowflake()),
+                "guild_id": str(p.new_snowflake()),
+            }
+        else:
+            full = forwarded.payload()
+            original = {
+                key: full[key]
+                for key in (
+                    "type",
+                    "content",
+                    "embeds",
+                    "attachments",
+                    "timestamp",
+                    "edited_timestamp",
+                    "flags",
+                    "mentions",
+                    "mention_roles",
+                    "components",
+                )
+            }
+            reference = {
+                "type": 1,
+                "channel_id": str(forwarded.channel_id),
+                "message_id": str(forwarded.id),
+            }
+            if forwarded.guild_id is not None:
+                reference["guild_id"] = str(forwarded.guild_id)
+        return await self.send_user_message(
+            "",
+            member=member,
+            channel=channel,
+            message_reference=reference,
+            message_snapshots=[{"message": original}],
+        )
 
     async def send_user_message(
         self,
@@ -310,6 +519,8 @@ class Driver:
         member: p.FakeMember | None = None,
         channel: p.FakeChannel | None = None,
         embeds: list[dict[str, Any]] | None = None,
+        message_reference: dict[str, Any] | None = None,
+        message_snapshots: list[dict[str, Any]] | None = None,
     ) -> SentMessage:
         """A member posts a message; content is blanked unless the bot has the content intent."""
         channel = channel or self.state.world.guild.channels[0]
@@ -318,16 +529,22 @@ class Driver:
         message = self.state.new_message(
             channel_id=channel.id,
             guild_id=guild.id,
-            body={"content": content, "embeds": embeds or []},
+            body={
+                "content": content,
+                "embeds": embeds or [],
+                "message_reference": message_reference,
+            },
             files=(),
             kind="user",
             ephemeral=False,
             author=member.user,
         )
+        message.message_snapshots = message_snapshots
         session = self.gateway.current_session
         if session is None:
             raise DoubleError("no gateway session: the bot has not identified")
-        if session.intents & p.INTENT_GUILD_MESSAGES:
+        in_bot_guild = guild in self.state.world.bot_guilds
+        if session.intents & p.INTENT_GUILD_MESSAGES and in_bot_guild:
             mentions_bot = str(self.state.world.bot_user.id) in message.pinged_user_ids or (
                 f"<@{self.state.world.bot_user.id}>" in content
             )

@@ -191,7 +191,7 @@ class Gateway:
         connection.session = session
         session.connection = connection
         self._event("identify", connection, intents=session.intents, shard=list(session.shard))
-        guilds = [g for g in self.state.world.guilds if session.owns(g.id)]
+        guilds = [g for g in self.state.world.bot_guilds if session.owns(g.id)]
         await self._dispatch_to(
             session,
             "READY",
@@ -310,6 +310,12 @@ class Gateway:
             if guild is not None and member is not None:
                 data["member"] = {k: v for k, v in member.payload(guild).items() if k != "user"}
         await self.dispatch(event, data)
+
+    async def announce_thread(self, thread: p.FakeThread) -> None:
+        """THREAD_CREATE for a thread the bot created (Discord tells its creator)."""
+        if self.current_session is None or not self.current_session.intents & p.INTENT_GUILDS:
+            return
+        await self.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
 
     async def echo_delete(self, message: SentMessage) -> None:
         """MESSAGE_DELETE for a message of the bot's (sent even without ``echo_bot_messages``)."""

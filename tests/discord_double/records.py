@@ -32,12 +32,13 @@ class BotDiedError(AssertionError):
 
 @dataclass(frozen=True)
 class RecordedFile:
-    """A file part of a multipart request."""
+    """A file part of a multipart request, with what its `attachments` entry said of it."""
 
     field_name: str
     filename: str
     content_type: str
     data: bytes
+    description: str | None = None  # the alt text Discord shows for it
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,20 @@ class SentMessage:
     timestamp: str = field(default_factory=p.iso_now)
     edited_timestamp: str | None = None
     nonce: str | None = None
+    message_snapshots: list[dict[str, Any]] | None = None  # what a forwarded message carries
+    crossposts: int = 0  # times it was published (Discord refuses a second time)
+
+    @property
+    def is_reply(self) -> bool:
+        """A reply (its reference is of type DEFAULT), not a forward (type FORWARD)."""
+        return self.message_reference is not None and not self.message_reference.get("type")
 
     def payload(self, *, with_content: bool = True) -> dict[str, Any]:
         """The message object as the API returns it."""
         data: dict[str, Any] = {
             "id": str(self.id),
             "channel_id": str(self.channel_id),
-            "type": 0 if self.message_reference is None else 19,
+            "type": 19 if self.is_reply else 0,
             "author": self.author.payload(),
             "content": self.content if with_content else "",
             "embeds": self.embeds if with_content else [],
@@ -100,6 +108,7 @@ class SentMessage:
                     "url": f"https://cdn.double.invalid/attachments/{self.id}/{file.filename}",
                     "proxy_url": f"https://media.double.invalid/{self.id}/{file.filename}",
                     "content_type": file.content_type,
+                    **({"description": file.description} if file.description else {}),
                 }
                 for index, file in enumerate(self.files)
             ]
@@ -120,10 +129,22 @@ class SentMessage:
             data["message_reference"] = self.message_reference
         if self.nonce is not None:
             data["nonce"] = self.nonce
+        if self.message_snapshots is not None:
+            data["message_snapshots"] = (
+                self.message_snapshots if with_content else _blank(self.message_snapshots)
+            )
         if self.interaction_id is not None:
             data["webhook_id"] = str(self.author.id)
             data["application_id"] = str(self.author.id)
         return data
+
+
+def _blank(snapshots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Snapshots as a bot without the Message Content intent gets them."""
+    return [
+        {"message": {**s["message"], "content": "", "embeds": [], "attachments": []}}
+        for s in snapshots
+    ]
 
 
 @dataclass
@@ -141,6 +162,9 @@ class InteractionRecord:
     callback: dict[str, Any] | None = None
     callback_type: int | None = None
     deferred_ephemeral: bool = False
+    # A member who may not use external apps ran the user's install in a server that did not
+    # install it: Discord shows every answer to them only, whatever flags the bot sends.
+    forced_ephemeral: bool = False
     deferral_completed: bool = False
     original_message_id: int | None = None
     messages: list[SentMessage] = field(default_factory=list)

@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, web
@@ -22,6 +22,8 @@ from tests.discord_double.records import RecordedFile, RecordedRequest
 from tests.discord_double.state import DoubleState
 
 API_PREFIX = "/api/v10"
+ATTACHMENT_DESCRIPTION_LIMIT = 1024
+_FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
 
 
 @dataclass
@@ -69,6 +71,19 @@ def message_refusal(
     if not editing and p.is_empty_message(body, has_files=bool(files)):
         return discord_error(400, 50006, "Cannot send an empty message")
     errors = p.message_errors(body, has_files=bool(files), editing=editing)
+    for index, file in enumerate(files):
+        if file.description is not None and len(file.description) > ATTACHMENT_DESCRIPTION_LIMIT:
+            errors.setdefault("attachments", {})[str(index)] = {
+                "description": {
+                    "_errors": [
+                        {
+                            "code": "BASE_TYPE_MAX_LENGTH",
+                            "message": f"Must be {ATTACHMENT_DESCRIPTION_LIMIT} or fewer in "
+                            "length.",
+                        }
+                    ]
+                }
+            }
     if errors:
         return json_response(400, p.invalid_form_body(errors))
     return None
@@ -109,27 +124,12 @@ class RestApi:
         return response
 
     async def _read_body(self, request: web.Request) -> tuple[Any, tuple[RecordedFile, ...]]:
+        """JSON, or a multipart upload: ``payload_json`` and ``files[n]`` parts, each file given
+        the filename and description (alt text) of its ``attachments`` entry (id ``n``)."""
         content_type = request.content_type
         if content_type == "multipart/form-data":
-            body: Any = None
-            files: list[RecordedFile] = []
-            reader = await request.multipart()
-            async for part in reader:
-                if not isinstance(part, BodyPartReader):
-                    continue
-                data = await part.read()
-                if part.name == "payload_json":
-                    body = json.loads(data)
-                else:
-                    files.append(
-                        RecordedFile(
-                            field_name=part.name or "",
-                            filename=part.filename or "",
-                            content_type=part.headers.get("Content-Type", ""),
-                            data=bytes(data),
-                        )
-                    )
-            return body, tuple(files)
+            body, files = await self._read_multipart(request)
+            return body, self._described(request, body, files)
         raw = await request.read()
         if not raw:
             return None, ()
@@ -139,6 +139,58 @@ class RestApi:
             )
             return raw.decode("utf-8", "replace"), ()
         return json.loads(raw), ()
+
+    async def _read_multipart(self, request: web.Request) -> tuple[Any, list[RecordedFile]]:
+        body: Any = None
+        files: list[RecordedFile] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            data = await part.read()
+            if part.name == "payload_json":
+                body = json.loads(data)
+            else:
+                files.append(
+                    RecordedFile(
+                        field_name=part.name or "",
+                        filename=part.filename or "",
+                        content_type=part.headers.get("Content-Type", ""),
+                        data=bytes(data),
+                    )
+                )
+        return body, files
+
+    def _described(
+        self, request: web.Request, body: Any, files: list[RecordedFile]
+    ) -> tuple[RecordedFile, ...]:
+        """Each file with its `attachments` entry's description (an interaction callback nests
+        the message under ``data``, a forum post under ``message``)."""
+        holder = body if isinstance(body, dict) else {}
+        for nested in ("data", "message"):
+            if isinstance(holder.get(nested), dict) and "attachments" in holder[nested]:
+                holder = holder[nested]
+        entries = holder.get("attachments")
+        by_id = {str(entry.get("id")): entry for entry in entries or [] if isinstance(entry, dict)}
+        described = []
+        for file in files:
+            found = _FILE_FIELD.match(file.field_name)
+            entry = by_id.get(found.group(1)) if found else None
+            if entry is None:
+                self.state.protocol_errors.append(
+                    f"{request.method} {request.path}: file part {file.field_name!r} has no "
+                    "attachments entry"
+                )
+                described.append(file)
+                continue
+            described.append(
+                replace(
+                    file,
+                    filename=str(entry.get("filename") or file.filename),
+                    description=entry.get("description"),
+                )
+            )
+        return tuple(described)
 
     async def _answer(
         self,

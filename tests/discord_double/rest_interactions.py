@@ -88,11 +88,14 @@ class InteractionRoutes:
                 body=data,
                 files=call.files,
                 kind="response",
-                ephemeral=bool(int(data.get("flags") or 0) & p.EPHEMERAL_FLAG),
+                ephemeral=interaction.forced_ephemeral
+                or bool(int(data.get("flags") or 0) & p.EPHEMERAL_FLAG),
                 interaction_id=interaction.id,
             )
         elif callback_type == CALLBACK_DEFERRED_MESSAGE:
-            interaction.deferred_ephemeral = bool(int(data.get("flags") or 0) & p.EPHEMERAL_FLAG)
+            interaction.deferred_ephemeral = interaction.forced_ephemeral or bool(
+                int(data.get("flags") or 0) & p.EPHEMERAL_FLAG
+            )
             message = self.state.new_message(
                 channel_id=interaction.channel_id,
                 guild_id=interaction.guild_id,
@@ -167,7 +170,8 @@ class InteractionRoutes:
                 body=body,
                 files=call.files,
                 kind="followup",
-                ephemeral=bool(int(body.get("flags") or 0) & p.EPHEMERAL_FLAG),
+                ephemeral=interaction.forced_ephemeral
+                or bool(int(body.get("flags") or 0) & p.EPHEMERAL_FLAG),
                 interaction_id=interaction.id,
             )
             interaction.messages.append(message)

@@ -34,6 +34,7 @@ from tests.discord_double.driver import (
     OPTION_SUB_COMMAND_GROUP,
     OPTION_USER,
     Driver,
+    Place,
 )
 from tests.discord_double.faults import DEFAULT_ERROR_BODIES, Fault, RateLimit
 from tests.discord_double.gateway import (
@@ -74,6 +75,7 @@ from tests.discord_double.rest import API_PREFIX, RestApi
 from tests.discord_double.rest_application import ApplicationRoutes
 from tests.discord_double.rest_channels import ChannelRoutes
 from tests.discord_double.rest_interactions import InteractionRoutes
+from tests.discord_double.rest_threads import ThreadRoutes
 from tests.discord_double.state import BOT_TOKEN, NONCE_DEDUPE_S, DoubleState
 
 __all__ = [
@@ -120,6 +122,7 @@ __all__ = [
     "GatewayEvent",
     "GatewaySession",
     "InteractionRecord",
+    "Place",
     "RateLimit",
     "RecordedFile",
     "RecordedRequest",
@@ -160,6 +163,7 @@ class DiscordDouble(DoubleState):
             self,
             [
                 ApplicationRoutes(self, gateway_url=lambda: self.gateway_url),
+                ThreadRoutes(self, self.gateway),
                 ChannelRoutes(self, self.gateway),
                 InteractionRoutes(self, self.gateway),
             ],
@@ -261,6 +265,7 @@ class DiscordDouble(DoubleState):
         channel: p.FakeChannel | None = None,
         permissions: int | None = None,
         app_permissions: int | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
         """A member runs ``/name`` (``"group sub"`` for subcommands) with typed options."""
         return await self.driver.send_slash_command(
@@ -270,6 +275,7 @@ class DiscordDouble(DoubleState):
             channel=channel,
             permissions=permissions,
             app_permissions=app_permissions,
+            place=place,
         )
 
     async def send_autocomplete(
@@ -280,10 +286,11 @@ class DiscordDouble(DoubleState):
         *,
         member: p.FakeMember | None = None,
         channel: p.FakeChannel | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
         """A member types into option ``focused`` of ``/name``; the bot should offer choices."""
         return await self.driver.send_autocomplete(
-            name, options, focused, member=member, channel=channel
+            name, options, focused, member=member, channel=channel, place=place
         )
 
     async def send_message_command(
@@ -293,10 +300,11 @@ class DiscordDouble(DoubleState):
         *,
         member: p.FakeMember | None = None,
         permissions: int | None = None,
+        place: Place | None = None,
     ) -> InteractionRecord:
         """A member picks ``Apps → name`` on a message (a message context menu)."""
         return await self.driver.send_message_command(
-            name, target, member=member, permissions=permissions
+            name, target, member=member, permissions=permissions, place=place
         )
 
     async def send_component_click(
@@ -325,6 +333,16 @@ class DiscordDouble(DoubleState):
         return await self.driver.send_user_message(
             content, member=member, channel=channel, embeds=embeds
         )
+
+    async def send_forwarded_message(
+        self,
+        forwarded: SentMessage | str,
+        *,
+        member: p.FakeMember | None = None,
+        channel: p.FakeChannel | None = None,
+    ) -> SentMessage:
+        """A member forwards a message (or text from a place the bot cannot see) into a channel."""
+        return await self.driver.send_forwarded_message(forwarded, member=member, channel=channel)
 
     # --- waiting for the bot ------------------------------------------------------------------
 

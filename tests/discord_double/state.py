@@ -67,6 +67,8 @@ class DoubleState:
         self.interactions: dict[int, InteractionRecord] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        # DM channels between two users (the bot included), by the pair of user ids.
+        self.dm_channels: dict[frozenset[int], int] = {}
         self.faults: list[Fault] = []
         self.rate_limits: list[RateLimit] = []
         self.watched_tasks: list[asyncio.Task[Any]] = []
@@ -117,17 +119,37 @@ class DoubleState:
         raise KeyError(name_or_id)
 
     def synced_command(
-        self, name: str, *, guild_id: int | None = None, command_type: int = 1
+        self,
+        name: str,
+        *,
+        guild_id: int | None = None,
+        command_type: int = 1,
+        context: int = p.CONTEXT_GUILD,
+        install: str = p.GUILD_INSTALL,
     ) -> dict[str, Any]:
-        """The command as the bot synced it (guild commands first), as a user's client sees it."""
+        """The command as the bot synced it (guild commands first), as a user's client sees it
+        where they are (`context`) through the install they use: Discord offers a command only
+        where its `contexts` and `integration_types` allow."""
         candidates = list(self.guild_commands.get(guild_id, [])) if guild_id else []
         candidates += self.global_commands
         for command in candidates:
             if command["name"] == name and command.get("type", 1) == command_type:
+                contexts = command.get("contexts")
+                installs = command.get("integration_types")
+                if "guild_id" not in command and (
+                    (contexts is not None and context not in contexts)
+                    or (installs is not None and int(install) not in installs)
+                ):
+                    continue
                 return command
         raise DoubleError(
-            f"command {name!r} (type {command_type}) was never synced; a user cannot invoke it"
+            f"command {name!r} (type {command_type}) is not synced for context {context} and "
+            f"install {install}; a user cannot invoke it there"
         )
+
+    def dm_channel_id(self, user_id: int, other_id: int) -> int:
+        """The DM channel of two users (one per pair, made on first use)."""
+        return self.dm_channels.setdefault(frozenset((user_id, other_id)), p.new_snowflake())
 
     def bot_permissions(self, guild_id: int | None) -> int:
         """The bot's permissions in a guild (everything outside one)."""

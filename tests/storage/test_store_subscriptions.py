@@ -223,3 +223,16 @@ async def test_unsubscribing_removes_the_log_and_a_late_mark_changes_nothing(sto
     )
     assert await store.digests.subscriptions(GUILD_A) == []
     assert await store.digests.next_due() is None
+
+
+async def test_the_channel_kind_is_kept_and_follows_a_new_subscribe(store: Store) -> None:
+    earlier = await subscribe(store, GUILD_A, 31)
+    assert earlier.channel_kind == "text"  # rows from before the column, too
+    forum = await subscribe(store, GUILD_A, 32, channel_kind="forum")
+    assert forum.channel_kind == "forum"
+    [listed] = [s for s in await store.digests.subscriptions(GUILD_A) if s.channel_id == 32]
+    assert listed.channel_kind == "forum"
+    converted = await subscribe(store, GUILD_A, 31, channel_kind="announcement")
+    assert converted.id == earlier.id and converted.channel_kind == "announcement"
+    [due] = [s for s in await store.digests.due(DUE) if s.channel_id == 31]
+    assert due.channel_kind == "announcement"
