@@ -39,3 +39,7 @@ class InvalidScheduleError(UserFacingError):
 
 class ConfigError(Exception):
     """A setting is missing or invalid; start-up stops with this one line."""
+
+
+class AnalysisFailedError(UserFacingError):
+    """The analysis of one request was stopped: it ran out of time, or its worker died."""
