@@ -17,7 +17,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.analysis import AnalysisRequest, AnalyzedArticle, Analyzer
-from bot.domain.articles import ArticlePage, ArticleReport, SearchPage, StoredArticle, StoredQuote
+from bot.domain.articles import (
+    ArticleOrigin,
+    ArticlePage,
+    ArticleReport,
+    SearchPage,
+    StoredArticle,
+    StoredQuote,
+)
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import FetchError, NotFoundError, UserFacingError
 from bot.domain.limits import (
@@ -194,12 +201,15 @@ class ArticleService:
         """Store pasted text or an uploaded/local file (for paywalled articles and the CLI).
 
         `source_path` is the local file it was read from, kept so briefings can point to it.
+        The text is kept as its giver's: `url` is only the link they say it came from, never
+        a page this text stands for (a later summary of that link fetches the page itself).
         """
         method = check_summary_options(method, sentences)
         request = AnalysisRequest(
             data=data, name=name, url=url, title=title, method=method, sentences=sentences
         )
-        return await self._analyze_and_store(scope, request, added_by, source_path)
+        origin = ArticleOrigin.FILE if source_path else ArticleOrigin.PASTED
+        return await self._analyze_and_store(scope, request, added_by, source_path, origin=origin)
 
     async def add_link_or_file(
         self,
@@ -264,6 +274,7 @@ class ArticleService:
         source_path: str | None = None,
         *,
         also_known_as: tuple[str, ...] = (),
+        origin: ArticleOrigin = ArticleOrigin.FETCHED,
     ) -> ArticleReport:
         result = await self.analyzer.analyze(request)
         article = result.article
@@ -278,6 +289,7 @@ class ArticleService:
             now=self.now(),
             source_path=source_path,
             also_known_as=also_known_as,
+            origin=origin,
         )
         if not added.created:
             return await self._report_stored(added.article, request.method, request.sentences)

@@ -32,6 +32,9 @@ EXPECTED_COLUMNS = {
         "added_at",
         "added_by",
         "source_path",
+        "origin",
+        "given_url",
+        "cut_from",
     },
     "summary_sentences": {"article_id", "position", "text", "sentence_index"},
     "entities": {"article_id", "position", "name", "label", "mentions", "title"},
@@ -226,10 +229,12 @@ async def test_upgrading_gives_console_rows_the_reserved_scope(tmp_path: Path) -
     old = tmp_path / "old.db"
     async with aiosqlite.connect(old, isolation_level=None) as conn:
         assert await apply_migrations(conn, load_migrations()[:4]) == 4
+        # A fetched HTML page (a plain-text row with a link is taken for pasted text by 0006).
         await conn.execute(
-            "INSERT INTO articles (id, guild_id, url, canonical_url, text, text_hash,"
-            " summary_method, added_at) VALUES (1, NULL, 'https://e.org/a', 'https://e.org/a',"
-            " 'Envoys met.', 'h', 'lead', '2026-03-01T09:00:00.000000+00:00')"
+            "INSERT INTO articles (id, guild_id, url, canonical_url, source_kind, text,"
+            " text_hash, summary_method, added_at) VALUES (1, NULL, 'https://e.org/a',"
+            " 'https://e.org/a', 'html', 'Envoys met.', 'h', 'lead',"
+            " '2026-03-01T09:00:00.000000+00:00')"
         )
     async with await SqliteStore.open(old) as store:
         moved = await store.articles.get(0, 1)
@@ -241,3 +246,41 @@ async def test_closing_twice_is_harmless(db_path: Path) -> None:
     store = await SqliteStore.open(db_path)
     await store.close()
     await store.close()
+
+
+async def test_upgrading_keeps_pasted_text_away_from_the_link_it_was_given(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "old.db"
+    rows = [
+        # (id, url, source_kind, source_path): a fetched page, text pasted with a link, text
+        # pasted without one, a file read by the CLI.
+        (1, "https://e.org/page", "html", None),
+        (2, "https://e.org/forged", "text", None),
+        (3, None, "text", None),
+        (4, None, "text", "seeds/a.txt"),
+    ]
+    async with aiosqlite.connect(old, isolation_level=None) as conn:
+        assert await apply_migrations(conn, load_migrations()[:5]) == 5
+        for article_id, url, kind, path in rows:
+            await conn.execute(
+                "INSERT INTO articles (id, guild_id, url, canonical_url, source_kind, text,"
+                " text_hash, summary_method, added_at, source_path) VALUES (?, 9, ?, ?, ?, ?, ?,"
+                " 'lead', '2026-03-01T09:00:00.000000+00:00', ?)",
+                (article_id, url, url, kind, f"Envoys met {article_id}.", f"h{article_id}", path),
+            )
+            if url:
+                await conn.execute(
+                    "INSERT INTO article_urls (guild_id, canonical_url, article_id)"
+                    " VALUES (9, ?, ?)",
+                    (url, article_id),
+                )
+    async with await SqliteStore.open(old) as store:
+        page, forged, pasted, file = [await store.articles.get(9, i) for i in (1, 2, 3, 4)]
+        assert page is not None and page.origin == "fetched" and page.url == "https://e.org/page"
+        assert await store.articles.find_by_url(9, "https://e.org/page") == page
+        assert forged is not None and forged.origin == "pasted"
+        assert (forged.url, forged.given_url) == (None, "https://e.org/forged")
+        assert await store.articles.find_by_url(9, "https://e.org/forged") is None
+        assert pasted is not None and pasted.origin == "pasted"
+        assert file is not None and file.origin == "file"
