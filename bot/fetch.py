@@ -27,6 +27,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from bot.domain.errors import FetchError
+from bot.domain.limits import MAX_LINK_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ USER_AGENT = "Diplobrief/0.1 (Discord bot that briefs people on diplomatic news)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8"
 ALLOWED_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_URL_LENGTH = 2048
+MAX_URL_LENGTH = MAX_LINK_CHARS
 CHUNK_BYTES = 64 * 1024
 
 _FRIENDLY_TYPES = {

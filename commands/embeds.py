@@ -81,10 +81,11 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
 
 
 def quote_text(text: str, speaker: str | None, title: str | None = None) -> str:
-    who = speaker or "unattributed"
+    """A quote as a block quote with its speaker; every part of it is the article's, escaped."""
+    who = untrusted(speaker) if speaker else "unattributed"
     if speaker and title:
-        who = f"{speaker}, {title}"
-    return f"> “{text.strip()}”\n— **{who}**"
+        who = f"{who}, {untrusted(title)}"
+    return f"> “{untrusted(text.strip())}”\n— **{who}**"
 
 
 def countries_line(analysis: Analysis, limit: int = 8) -> str:
@@ -92,16 +93,22 @@ def countries_line(analysis: Analysis, limit: int = 8) -> str:
 
 
 def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
-    """The /summarize answer: linked title, source line, summary, countries, people, a quote."""
-    title = clip(display_title(article.title, article.text), TITLE_LIMIT)
+    """The /summarize answer: linked title, source line, summary, countries, people, a quote.
+
+    A pasted article says so and whose it is, and links no page (see pasted_note).
+    """
+    title = clip(untrusted(display_title(article.title, article.text)), TITLE_LIMIT)
     embed = discord.Embed(title=title, url=article.url or None, colour=BRAND_COLOUR)
     # Pages often list one author several ways ("Troy Smith; Troy L Smith"): show the first.
     byline = (article.byline or "").split(";")[0].strip()
     source = " · ".join(x for x in (article.site_name, article.published, byline) if x)
     if source:
         embed.set_author(name=clip(source, TITLE_LIMIT))
-    bullets = [f"• {clip(s, 900)}" for s in analysis.summary.sentences]
-    embed.description = clip_lines(bullets, DESCRIPTION_LIMIT) or "No summary could be made."
+    bullets = [f"• {clip(untrusted(s), 900)}" for s in analysis.summary.sentences]
+    opening, closing = pasted_note(article), cut_note(article)
+    room = DESCRIPTION_LIMIT - len(opening) - len(closing) - 2
+    summary = clip_lines(bullets, room) or "No summary could be made."
+    embed.description = "\n".join(part for part in (opening, summary, closing) if part)
     if analysis.countries:
         embed.add_field(
             name="Countries", value=clip(countries_line(analysis), FIELD_VALUE_LIMIT), inline=False
@@ -109,7 +116,9 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     names = analysis.people()
     if names:
         embed.add_field(
-            name="People", value=clip(", ".join(names), FIELD_VALUE_LIMIT), inline=False
+            name="People",
+            value=clip(", ".join(untrusted(n) for n in names), FIELD_VALUE_LIMIT),
+            inline=False,
         )
     quote = analysis.notable_quote()
     if quote is not None:
@@ -122,8 +131,8 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
         )
     embed.set_footer(
         text=clip(
-            f"Article #{article.id} · {analysis.summary.method} summary · "
-            f"{plural(len(analysis.quotes), 'quote')}",
+            f"Article #{article.id} · {'pasted · ' if article.pasted else ''}"
+            f"{analysis.summary.method} summary · {plural(len(analysis.quotes), 'quote')}",
             FOOTER_LIMIT,
         )
     )
@@ -136,14 +145,14 @@ def quotes_embed(
     *,
     url: str | None = None,
 ) -> discord.Embed:
-    """Quotes with their speakers, one per field-sized block."""
-    embed = discord.Embed(title=clip(title, TITLE_LIMIT), url=url, colour=BRAND_COLOUR)
+    """Quotes with their speakers, one per field-sized block (`title` is escaped here)."""
+    embed = discord.Embed(title=clip(untrusted(title), TITLE_LIMIT), url=url, colour=BRAND_COLOUR)
     lines: list[str] = []
     for item in quotes:
         if isinstance(item, StoredQuote):
             line = quote_text(clip(item.text, 600), item.speaker, item.title)
             if item.article_url:
-                line += f" · [#{item.article_id}]({item.article_url})"
+                line += f" · [#{item.article_id}]({link_target(item.article_url)})"
             else:
                 line += f" · #{item.article_id}"
         else:
@@ -157,7 +166,7 @@ def quotes_embed(
 def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     """Everyone and every country the article names, with mention counts."""
     embed = discord.Embed(
-        title=clip(display_title(article.title, article.text), TITLE_LIMIT),
+        title=clip(untrusted(display_title(article.title, article.text)), TITLE_LIMIT),
         url=article.url or None,
         colour=BRAND_COLOUR,
     )
@@ -166,7 +175,9 @@ def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discor
         ("Organizations", ("ORG",)),
     )
     for name, labels in groups:
-        found = [f"{e.name} ×{e.mentions}" for e in analysis.entities if e.label in labels]
+        found = [
+            f"{untrusted(e.name)} ×{e.mentions}" for e in analysis.entities if e.label in labels
+        ]
         if found:
             embed.add_field(name=name, value=clip_lines(found, FIELD_VALUE_LIMIT), inline=False)
     if analysis.countries:
@@ -180,9 +191,7 @@ def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discor
 def snippet_markdown(hit: SearchHit) -> str:
     """The hit's snippet with article text escaped and the matched words in bold."""
     parts = [
-        f"**{discord.utils.escape_markdown(text)}**"
-        if matched
-        else discord.utils.escape_markdown(text)
+        f"**{untrusted(text)}**" if matched else untrusted(text)
         for text, matched in hit.snippet_parts
     ]
     return " ".join("".join(parts).split())
@@ -192,15 +201,20 @@ def search_embed(
     page: SearchPage, query: str, *, page_number: int, page_size: int
 ) -> discord.Embed:
     """One page of full-text search results."""
-    embed = discord.Embed(title=clip(f"Search: {query}", TITLE_LIMIT), colour=BRAND_COLOUR)
+    embed = discord.Embed(
+        title=clip(f"Search: {untrusted(query)}", TITLE_LIMIT), colour=BRAND_COLOUR
+    )
     if not page.hits:
         embed.description = "No articles match."
         return embed
     for hit in page.hits[:MAX_FIELDS]:
-        name = clip(f"#{hit.article_id} {hit.title or '(untitled)'}", FIELD_NAME_LIMIT)
+        name = clip(
+            f"#{hit.article_id} {untrusted(hit.title) if hit.title else '(untitled)'}",
+            FIELD_NAME_LIMIT,
+        )
         value = snippet_markdown(hit) or "…"
         if hit.url:
-            value += f"\n{hit.url}"
+            value += f"\n{link_target(hit.url)}"
         embed.add_field(name=name, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     pages = max(1, -(-page.total // page_size))
     embed.set_footer(text=f"Page {page_number + 1} of {pages} · {plural(page.total, 'article')}")
@@ -214,8 +228,10 @@ def article_list_embed(page: ArticlePage) -> discord.Embed:
         return embed
     lines = []
     for a in page.articles:
-        title = clip(display_title(a.title, a.text), 120)
-        linked = f"[{title}]({a.url})" if a.url else title
+        title = clip(untrusted(display_title(a.title, a.text)), 120)
+        linked = f"[{title}]({link_target(a.url)})" if a.url else title
+        if a.pasted:
+            linked += " · pasted"
         lines.append(f"`#{a.id}` {linked} · {a.added_at:%Y-%m-%d}")
     embed.description = clip_lines(lines, DESCRIPTION_LIMIT)
     embed.set_footer(text=f"{plural(page.total, 'article')} in this server")
@@ -235,7 +251,7 @@ def _window_label(briefing: Briefing) -> str:
     span = "the last 24 hours" if days == 1 else f"the last {days} days"
     filters = []
     if briefing.topic:
-        filters.append(f"on “{briefing.topic}”")
+        filters.append(f"on “{untrusted(briefing.topic)}”")
     if briefing.country:
         filters.append(f"involving {flag(briefing.country.code)} {briefing.country.name}")
     return " ".join([span, *filters])
@@ -245,26 +261,28 @@ def story_embed(story: Story, index: int) -> discord.Embed:
     """One story: summary, countries, people, a quote, and every source."""
     reports = plural(story.reports, "report")
     embed = discord.Embed(
-        title=clip(f"{index}. {story.title}", TITLE_LIMIT),
+        title=clip(f"{index}. {untrusted(story.title)}", TITLE_LIMIT),
         url=next((s.url for s in story.sources if s.url), None),
         colour=BRAND_COLOUR,
     )
-    bullets = [f"• {clip(s, 900)}" for s in story.summary]
+    bullets = [f"• {clip(untrusted(s), 900)}" for s in story.summary]
     embed.description = clip_lines(bullets, 2500) or "…"
     if story.countries:
         line = " · ".join(f"{flag(c.code)} {c.name}" for c in story.countries[:8])
         embed.add_field(name="Countries", value=clip(line, FIELD_VALUE_LIMIT), inline=False)
     if story.people:
         embed.add_field(
-            name="People", value=clip(", ".join(story.people[:8]), FIELD_VALUE_LIMIT), inline=False
+            name="People",
+            value=clip(", ".join(untrusted(p) for p in story.people[:8]), FIELD_VALUE_LIMIT),
+            inline=False,
         )
     if story.quote is not None:
         value = quote_text(clip(story.quote.text, 500), story.quote.speaker, story.quote.title)
         embed.add_field(name="Quote", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     sources = []
     for source in story.sources:
-        label = clip(source.site or source.title, 80)
-        sources.append(f"[{label}]({source.url})" if source.url else label)
+        label = clip(untrusted(source.site or source.title), 80)
+        sources.append(f"[{label}]({link_target(source.url)})" if source.url else label)
     embed.add_field(
         name=f"Sources ({reports})", value=clip_lines(sources, FIELD_VALUE_LIMIT), inline=False
     )
@@ -318,7 +336,10 @@ def relations_embed(relations: Relations) -> discord.Embed:
             name=clip(
                 f"{flag(relation.code)} {relation.name} — {relation.sentences}×", FIELD_NAME_LIMIT
             ),
-            value=clip(f"> {relation.example}\n#{relation.example_article_id}", FIELD_VALUE_LIMIT),
+            value=clip(
+                f"> {untrusted(relation.example)}\n#{relation.example_article_id}",
+                FIELD_VALUE_LIMIT,
+            ),
             inline=False,
         )
     return fit_embed(embed)
@@ -339,7 +360,7 @@ def filters_text(topic: str | None, country: StoryCountry | None) -> str:
     """ "on “sanctions” involving 🇨🇳 China": what a digest or briefing is limited to."""
     parts = []
     if topic:
-        parts.append(f"on “{topic}”")
+        parts.append(f"on “{untrusted(topic)}”")
     if country:
         parts.append(f"involving {flag(country.code)} {country.name}")
     return " ".join(parts)
@@ -460,3 +481,72 @@ def help_embed(command_lines: Sequence[str]) -> discord.Embed:
         inline=False,
     )
     return fit_embed(embed)
+
+
+# --- untrusted text, links and notes (issue 13) ----------------------------------------------
+
+BUTTON_URL_LIMIT = 512  # Discord refuses a link button with a longer URL
+
+# A bare link in text stays clickable; inside it only the brackets a masked link needs are
+# escaped. Discord's own URL pattern (discord.utils), so we agree on what a link is.
+_LINK = r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]"
+# Every character Discord markdown gives a meaning to: emphasis, code, spoilers, quotes,
+# headings, masked links (both brackets and parentheses), mentions, channels, custom emoji and
+# timestamps (all open with "<"), and list or small-text markers at the start of a line.
+_MARKUP = re.compile(
+    rf"(?P<link>{_LINK})|(?P<char>[\\*_~`|>#\[\]()<])|(?m:^(?P<lead>[ \t]*)(?P<item>[-+]))"
+)
+_BROADCAST = re.compile(r"@(?=everyone|here)")
+_LINK_BREAKERS = {c: f"%{ord(c):02X}" for c in " \t\n\"'()<>[]\\`|"}
+
+
+def _escape_markup(match: re.Match[str]) -> str:
+    if match["link"]:
+        return match["link"].replace("[", "\\[").replace("]", "\\]")
+    if match["char"]:
+        return "\\" + match["char"]
+    return f"{match['lead']}\\{match['item']}"
+
+
+def untrusted(text: str) -> str:
+    """Text from a page, an article or a member, safe in an embed's title, description or field:
+    every markdown, masked-link, mention and spoiler sign is escaped (it shows as typed), and
+    @everyone/@here are broken. Not for author names and footers, which Discord shows raw."""
+    return _BROADCAST.sub("@\u200b", _MARKUP.sub(_escape_markup, text))
+
+
+def link_target(url: str) -> str:
+    """A URL safe inside `[label](…)`: characters that would end or break the link are
+    percent-encoded (the same address for any web server)."""
+    return "".join(_LINK_BREAKERS.get(c, c) for c in url)
+
+
+def pasted_note(article: StoredArticle) -> str:
+    """The line a pasted article opens with: whose text it is, and the link they gave as code
+    (not clickable), so it never passes for that page."""
+    if not article.pasted:
+        return ""
+    who = f"<@{article.added_by}>" if article.added_by else "a member"
+    note = f"📋 Pasted by {who}: their text, not fetched from any page."
+    if article.given_url:
+        shown = clip(article.given_url.replace("`", "ˋ"), 300)
+        note += f" They give its source as `{shown}`."
+    return note
+
+
+def cut_note(article: StoredArticle) -> str:
+    """The line a very long page ends with: how much of it was analysed."""
+    if not article.cut_from:
+        return ""
+    return (
+        f"*A very long page: only its first {len(article.text):,} characters "
+        f"(of {article.cut_from:,}) were analysed and kept.*"
+    )
+
+
+def button_url(url: str | None) -> str | None:
+    """The URL for a link button, or None when Discord would refuse it (the embed's title
+    still links the page: a long link is never cut short)."""
+    if url and len(url) <= BUTTON_URL_LIMIT:
+        return url
+    return None

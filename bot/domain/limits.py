@@ -35,6 +35,9 @@ SUMMARY_METHODS: Final = (
 MAX_INPUT_BYTES: Final = 5_000_000
 ARTICLE_FILE_SUFFIXES: Final = (".txt", ".text", ".html", ".htm", ".xhtml", ".md")
 
+# The longest link anyone may give (and the fetcher follows, redirects included).
+MAX_LINK_CHARS: Final = 2048
+
 # How much of one article is analysed and kept. Parsing costs ~0.2 s per 1,000 words on one
 # core, so a 150,000-word page would hold a worker for minutes: only the first
 # MAX_ANALYSED_CHARS of the extracted text (~17,000 words, longer than nearly any article),
