@@ -9,6 +9,15 @@ from enum import StrEnum
 from bot.domain.analysis import Analysis, Country
 
 
+# Article numbers are positive 64-bit integers (SQLite's rowid): anything else names no article.
+MAX_ARTICLE_ID = 2**63 - 1
+
+
+def is_article_id(number: int) -> bool:
+    """Whether a number typed as "#N" could be an article's at all (else it is "not found")."""
+    return 1 <= number <= MAX_ARTICLE_ID
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of cleaned text copied verbatim from the source: maps offsets back to the file."""

@@ -24,6 +24,7 @@ from bot.domain.articles import (
     SearchPage,
     StoredArticle,
     StoredQuote,
+    is_article_id,
 )
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import FetchError, NotFoundError, UserFacingError
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 PageFetcher = Callable[[str], Awaitable[FetchedPage]]
 
-_ARTICLE_NUMBER = re.compile(r"#?(\d{1,18})")
+_ARTICLE_NUMBER = re.compile(r"#?(\d+)")
 
 
 def is_link(target: str) -> bool:
@@ -326,6 +327,8 @@ class ArticleService:
 
     async def article(self, scope: int, article_id: int) -> ArticleReport:
         """A stored article and its analysis, or NotFoundError."""
+        if not is_article_id(article_id):
+            raise NotFoundError(f"No article #{article_id} here.")
         stored = await self.store.articles.get(scope, article_id)
         analysis = await self.store.articles.analysis(scope, article_id) if stored else None
         if stored is None or analysis is None:
@@ -337,6 +340,8 @@ class ArticleService:
         text = reference.strip()
         match = _ARTICLE_NUMBER.fullmatch(text)
         if match:
+            if len(match.group(1)) > 19 or not is_article_id(int(match.group(1))):
+                raise NotFoundError(f"No article #{match.group(1)} here.")
             return int(match.group(1))
         stored = await self.store.articles.find_by_url(scope, text) if is_link(text) else None
         if stored is None:
@@ -354,7 +359,9 @@ class ArticleService:
         return ArticlePage(tuple(articles), total)
 
     async def remove_article(self, scope: int, article_id: int) -> None:
-        if not await self.store.articles.remove(scope, article_id):
+        if not is_article_id(article_id) or not await self.store.articles.remove(
+            scope, article_id
+        ):
             raise NotFoundError(f"No article #{article_id} here.")
 
     async def search(

@@ -19,6 +19,7 @@ from bot.domain.articles import (
     CountrySentence,
     ExtractedArticle,
     StoredArticle,
+    is_article_id,
 )
 from bot.domain.urls import canonical_url, text_fingerprint
 from bot.domain.window import Window
@@ -125,6 +126,8 @@ class SqliteArticles:
                 await _remember_urls(conn, scope, [canonical_url(url)], article_id)
 
     async def get(self, scope: int, article_id: int) -> StoredArticle | None:
+        if not is_article_id(article_id):
+            return None  # no row can have it (and SQLite could not even bind it)
         async with self._db.reading() as conn:
             return await _get_article(conn, scope, article_id)
 
@@ -169,6 +172,8 @@ class SqliteArticles:
         return int(row["articles"]) if row else 0
 
     async def remove(self, scope: int, article_id: int) -> bool:
+        if not is_article_id(article_id):
+            return False
         async with self._db.writing() as conn:
             cursor = await conn.execute(
                 "DELETE FROM articles WHERE id = ? AND guild_id = ?", (article_id, scope)

@@ -350,3 +350,12 @@ async def test_a_cut_article_remembers_how_long_it_was(store: Store) -> None:
     )
     assert added.article.cut_from == 935_000
     assert (await store.articles.get(GUILD_A, added.article.id)) == added.article
+
+
+@pytest.mark.parametrize("article_id", [0, -1, 2**63, 10**20])
+async def test_an_id_no_article_can_have_is_simply_absent(store: Store, article_id: int) -> None:
+    await store.articles.add(GUILD_A, *make_pair(1), now=at(0))
+    assert await store.articles.get(GUILD_A, article_id) is None
+    assert await store.articles.remove(GUILD_A, article_id) is False
+    assert await store.quotes.find(GUILD_A, article_id=article_id) == []
+    assert await store.articles.analysis(GUILD_A, article_id) is None
