@@ -124,7 +124,23 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
 
 
 def scope_of(interaction: discord.Interaction) -> int:
-    """The library an interaction reads and writes: its server's."""
+    """The library an interaction reads and writes: its server's.
+
+    Checked in code, whatever the command's registration says: an interaction from a DM (or
+    with a guild id no server can have) is refused, so it never reaches another library —
+    least of all the console's scope 0.
+    """
     if interaction.guild_id is None:
         raise UserFacingError("This command works in servers only.")
-    return guild_scope(interaction.guild_id)
+    try:
+        return guild_scope(interaction.guild_id)
+    except ValueError:
+        raise UserFacingError("This command works in servers only.") from None
+
+
+def scope_or_none(interaction: discord.Interaction) -> int | None:
+    """The interaction's library, or None outside a server (autocomplete offers nothing then)."""
+    try:
+        return scope_of(interaction)
+    except UserFacingError:
+        return None

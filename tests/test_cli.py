@@ -50,7 +50,17 @@ def test_analyze_json_offsets_point_into_the_file(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"path", "title", "text", "summary", "entities", "countries", "quotes"}
+    assert set(record) == {
+        "path",
+        "title",
+        "text",
+        "cut_from",
+        "summary",
+        "entities",
+        "countries",
+        "quotes",
+    }
+    assert record["cut_from"] is None
     assert set(record["summary"]) == {"method", "sentences"}
     assert len(record["summary"]["sentences"]) == 3
     source = SEED.read_text(encoding="utf-8")
