@@ -156,7 +156,7 @@ class ArticleService:
                     await self.store.articles.remember_url(scope, url, stored.id)
                     return await self._report_stored(stored, method, sentences)
             request = AnalysisRequest(
-                data=page.text(),
+                data=await asyncio.to_thread(page.text),  # may guess the charset
                 name=page.url,
                 url=page.url,
                 content_type=page.content_type,
@@ -243,7 +243,7 @@ class ArticleService:
         if is_link(target):
             page = await self._fetch_article_page(target)
             request = AnalysisRequest(
-                data=page.text(),
+                data=await asyncio.to_thread(page.text),  # may guess the charset
                 name=page.url,
                 url=page.url,
                 content_type=page.content_type,
@@ -359,9 +359,7 @@ class ArticleService:
         return ArticlePage(tuple(articles), total)
 
     async def remove_article(self, scope: int, article_id: int) -> None:
-        if not is_article_id(article_id) or not await self.store.articles.remove(
-            scope, article_id
-        ):
+        if not is_article_id(article_id) or not await self.store.articles.remove(scope, article_id):
             raise NotFoundError(f"No article #{article_id} here.")
 
     async def search(
