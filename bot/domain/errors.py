@@ -43,3 +43,8 @@ class ConfigError(Exception):
 
 class AnalysisFailedError(UserFacingError):
     """The analysis of one request was stopped: it ran out of time, or its worker died."""
+
+
+class StorageError(UserFacingError):
+    """The database could not save or be opened: a full or failing disk, a damaged or foreign
+    file. Nothing half-written is left behind."""

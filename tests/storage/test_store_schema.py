@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import aiosqlite
 import pytest
 from storage_synthetic import at, make_pair
 
+from bot.domain.errors import StorageError
 from storage import SqliteStore, Store
 from storage.sqlite.schema import Migration, apply_migrations, load_migrations, split_statements
 
@@ -145,7 +147,7 @@ async def test_database_from_newer_code_is_refused(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {len(load_migrations()) + 1}")
-    with pytest.raises(RuntimeError, match="newer than this code"):
+    with pytest.raises(StorageError, match="newer than this code"):
         await SqliteStore.open(db_path)
 
 
@@ -284,3 +286,63 @@ async def test_upgrading_keeps_pasted_text_away_from_the_link_it_was_given(
         assert await store.articles.find_by_url(9, "https://e.org/forged") is None
         assert pasted is not None and pasted.origin == "pasted"
         assert file is not None and file.origin == "file"
+
+
+def _foreign(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (name TEXT)")
+
+
+def _newer(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE articles (id INTEGER)")
+        conn.execute("PRAGMA user_version = 99")
+
+
+def _versioned_without_our_tables(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER)")
+        conn.execute("PRAGMA user_version = 3")
+
+
+@pytest.mark.parametrize(
+    ("make", "cause"),
+    [
+        (lambda p: p.write_bytes(bytes(range(256)) * 64), "not a database"),
+        (lambda p: p.write_text("Minutes of the meeting\n" * 400), "not a database"),
+        (lambda p: p.mkdir(), "is a folder"),
+        (_foreign, "another program's SQLite database"),
+        (_versioned_without_our_tables, "another program's SQLite database"),
+        (_newer, "schema 99, newer than this code"),
+    ],
+)
+async def test_a_file_that_cannot_be_our_database_is_refused_in_one_line(
+    tmp_path: Path, make: Callable[[Path], None], cause: str
+) -> None:
+    path = tmp_path / "diplobrief.db"
+    make(path)
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(StorageError, match=cause) as refused:
+        await SqliteStore.open(path)
+    assert str(refused.value).startswith(f"{path}: ")
+    assert "\n" not in str(refused.value)
+    assert (path.read_bytes() if path.is_file() else None) == before  # left as it was
+
+
+async def test_a_truncated_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "diplobrief.db"
+    async with await SqliteStore.open(path) as store:
+        for number in range(1, 30):
+            await store.articles.add(9, *make_pair(number), now=at(number))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(StorageError, match=f"{path}: the database is damaged"):
+        async with await SqliteStore.open(path) as reopened:
+            await reopened.articles.newest(9, limit=100)  # if the schema page survived
+
+
+async def test_a_database_under_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    path = tmp_path / "data" / "diplobrief.db"
+    with pytest.raises(StorageError, match="a file stands where its folder should be"):
+        await SqliteStore.open(path)
