@@ -372,6 +372,18 @@ class ProcessPoolAnalyzer:
     # --- one slot's supervising thread -------------------------------------------------------
 
     def _serve_slot(self, slot: int) -> None:
+        """The slot's thread: it must outlive any bug, or the jobs queued for it would hang."""
+        while not self._is_closing():
+            try:
+                self._serve_slot_until_closed(slot)
+                return
+            except Exception:
+                log.exception("analysis slot %d failed; restarting it", slot)
+                self._replace(slot, "its supervising thread failed")
+                self._first_start_done[slot].set()
+        self._first_start_done[slot].set()
+
+    def _serve_slot_until_closed(self, slot: int) -> None:
         failed_starts = 0
         while True:
             worker = self._workers[slot]
@@ -403,6 +415,9 @@ class ProcessPoolAnalyzer:
                         continue
                     worker = replacement
                 self._run_job(slot, worker, job)
+            except Exception as error:  # a bug here must not leave the caller waiting forever
+                _fail(job, error)
+                raise
             finally:
                 with self._changed:
                     self._busy[slot] = False
@@ -430,7 +445,7 @@ class ProcessPoolAnalyzer:
                 return None
             try:
                 process.start()
-            except OSError:
+            except Exception:  # OSError, or spawn refusing (a main module without a guard)
                 log.exception("could not start analysis worker %d", slot)
                 parent_end.close()
                 child_end.close()
