@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import briefing, digest, loop_lag, pipeline
+from bench import briefing, digest, limits, loop_lag, pipeline
 
 
 def main() -> None:
@@ -14,6 +14,8 @@ def main() -> None:
     briefing.main([])
     print("\n== 5,000 digests due in the same minute against Discord's rate limits")
     digest.main([])
+    print("\n== a 150,000-word page, and a small /summarize queued behind it")
+    limits.main([])
 
 
 if __name__ == "__main__":
