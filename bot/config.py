@@ -46,7 +46,7 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     fetch_allow_private: bool = False
-    analysis_workers: int = 1
+    analysis_workers: int = 2  # two, so a long page never holds the only worker
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -71,7 +71,7 @@ class Settings:
             discord_api_base=_url(environ, "DISCORD_API_BASE", ("http", "https")),
             discord_gateway_url=_url(environ, "DISCORD_GATEWAY_URL", ("ws", "wss")),
             fetch_allow_private=_flag(environ, "DIPLOBRIEF_FETCH_ALLOW_PRIVATE"),
-            analysis_workers=_positive_int(environ, "DIPLOBRIEF_ANALYSIS_WORKERS", 1, 16),
+            analysis_workers=_positive_int(environ, "DIPLOBRIEF_ANALYSIS_WORKERS", 2, 16),
         )
 
     def log_level_number(self, default: str = "INFO") -> int:

@@ -8,7 +8,6 @@ from enum import StrEnum
 
 from bot.domain.analysis import Analysis, Country
 
-
 # Article numbers are positive 64-bit integers (SQLite's rowid): anything else names no article.
 MAX_ARTICLE_ID = 2**63 - 1
 
