@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import briefing, digest, feeds, loop_lag, pictures, pipeline, workers
+from bench import briefing, digest, feeds, limits, loop_lag, pictures, pipeline, workers
 
 
 def main() -> None:
@@ -22,6 +22,8 @@ def main() -> None:
     feeds.main([])
     print("\n== pictures drawn in an analysis worker (network, timeline, world map)")
     pictures.main([])
+    print("\n== a 150,000-word page, and a small /summarize queued behind it")
+    limits.main([])
 
 
 if __name__ == "__main__":

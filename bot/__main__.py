@@ -132,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unexpected(error: Exception) -> str:
+    """The line for an error nobody foresaw; the traceback is in the DEBUG log."""
+    return (
+        f"unexpected error ({type(error).__name__}: {error}); "
+        "run with DIPLOBRIEF_LOG_LEVEL=DEBUG for the details."
+    )
+
+
 def fail(item: str, message: str) -> None:
     """One clear line on stderr for one bad input."""
     line = str(message)
@@ -153,6 +161,11 @@ async def cmd_ingest(app: App, inputs: Sequence[str]) -> int:
         except UserFacingError as err:
             failures += 1
             fail(item, str(err))
+            continue
+        except Exception as err:  # one input's bug must not hide the others' results
+            failures += 1
+            log.debug("ingest of %s failed", item, exc_info=True)
+            fail(item, unexpected(err))
             continue
         title = display_title(report.article.title, report.article.text)
         state = "added" if report.created else "already stored"

@@ -55,7 +55,7 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     fetch_allow_private: bool = False
-    analysis_workers: int = 1
+    analysis_workers: int = 2  # two, so a long page never holds the only worker
     # Set when DIPLOBRIEF_DATABASE is a postgresql:// URL (it may hold a password: a Secret).
     database_url: Secret | None = None
     shard_ids: tuple[int, ...] | None = None  # None: every shard (or no sharding)
@@ -116,7 +116,7 @@ class Settings:
             discord_api_base=_url(environ, "DISCORD_API_BASE", ("http", "https")),
             discord_gateway_url=_url(environ, "DISCORD_GATEWAY_URL", ("ws", "wss")),
             fetch_allow_private=_flag(environ, "DIPLOBRIEF_FETCH_ALLOW_PRIVATE"),
-            analysis_workers=_positive_int(environ, "DIPLOBRIEF_ANALYSIS_WORKERS", 1, 16),
+            analysis_workers=_positive_int(environ, "DIPLOBRIEF_ANALYSIS_WORKERS", 2, 16),
             feed_interval_s=_int_between(
                 environ,
                 "DIPLOBRIEF_FEED_INTERVAL",

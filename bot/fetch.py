@@ -12,6 +12,7 @@ connector resolves again).
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import ipaddress
 import logging
@@ -25,10 +26,12 @@ from http import HTTPStatus
 from typing import Any
 
 import aiohttp
+import charset_normalizer
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from bot.domain.errors import FetchError
+from bot.domain.limits import MAX_LINK_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ USER_AGENT = "Diplobrief/0.1 (Discord bot that briefs people on diplomatic news)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8"
 ALLOWED_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_URL_LENGTH = 2048
+MAX_URL_LENGTH = MAX_LINK_CHARS
 CHUNK_BYTES = 64 * 1024
 
 _FRIENDLY_TYPES = {
@@ -65,11 +68,58 @@ class FetchedPage:
     truncated: bool
 
     def text(self) -> str:
-        """The body decoded with the declared charset (UTF-8 when none or unknown)."""
+        """The body as text: in its declared charset when that is a real one that reads it,
+        else UTF-8, else the charset the bytes look like; FetchError when nothing reads it.
+
+        Pages declare charsets Python knows but that are no charsets ("undefined" always
+        fails, "idna" and "punycode" are host-name codecs) or that do not match the bytes.
+        """
+        declared = _text_codec(self.charset)
+        if declared is not None:
+            text = self.body.decode(declared, errors="replace")
+            if _readable(text):
+                return text
         try:
-            return self.body.decode(self.charset or "utf-8", errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        guess = charset_normalizer.from_bytes(self.body).best()
+        if guess is not None:
+            text = self.body.decode(guess.encoding, errors="replace")
+            if _readable(text):
+                log.info("%s: read as %s (declared %s)", self.url, guess.encoding, self.charset)
+                return text
+        shown = f"declares the character set {self.charset!r} and " if self.charset else ""
+        raise FetchError(
+            f"This page's text could not be read: it {shown}is not in any character set "
+            "I can recognise."
+        )
+
+
+# Codecs Python has that no web page's text is written in.
+_NOT_CHARSETS = frozenset(
+    {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7"}
+)
+UNREADABLE_SHARE = 0.02  # more replacement characters than this: the charset is wrong
+
+
+def _text_codec(charset: str | None) -> str | None:
+    """The Python codec of a declared charset, or None when it names none fit for a page."""
+    if not charset:
+        return None
+    try:
+        info = codecs.lookup(charset.strip().strip("\"'"))
+    except LookupError:
+        return None
+    # codecs has no public way to tell a charset from a transform such as rot13 or base64.
+    if not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
+def _readable(text: str) -> bool:
+    """Whether decoding left text, not a field of replacement characters."""
+    return text.count("\ufffd") <= UNREADABLE_SHARE * max(len(text), 1)
 
 
 class RefusedAddressError(OSError):
@@ -80,10 +130,18 @@ class RefusedAddressError(OSError):
         self.reason = reason
 
 
+_SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
+
+
 def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why an address is not a public internet host, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _address_kind(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return _address_kind(address.ipv4_mapped)
+        if address in _SIX_TO_FOUR:
+            return "6to4 relay"  # 2002:AABB:CCDD::/48 tunnels to IPv4 AA.BB.CC.DD, any of them
+        if address.is_site_local:
+            return "site-local"  # fec0::/10: deprecated, but still a private network
     if address.is_loopback:
         return "loopback"
     if address.is_unspecified:
@@ -271,6 +329,7 @@ async def _fetch_with(
     session: aiohttp.ClientSession,
     url: URL,
     *,
+    hops: list[URL],
     vetted_session: bool,
     allow_private: bool,
     timeout_s: float,
@@ -280,6 +339,7 @@ async def _fetch_with(
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Language": "en"}
     request_timeout = aiohttp.ClientTimeout(total=timeout_s)
     for hop in range(max_redirects + 1):
+        hops.append(url)  # the caller names this host if connecting to it fails
         if not vetted_session:
             await _vet_by_lookup(url, allow_private=allow_private)
         async with session.get(
@@ -355,6 +415,7 @@ async def fetch_page(
     link-local (cloud metadata), multicast, reserved and unspecified addresses stay refused.
     """
     checked = _checked_url(url, allow_private=allow_private)
+    hops: list[URL] = []
     own_session = session is None
     active = session if session is not None else new_fetch_session(allow_private=allow_private)
     # A session from new_fetch_session vets host names itself, with its own allow_private.
@@ -364,6 +425,7 @@ async def fetch_page(
             return await _fetch_with(
                 active,
                 checked,
+                hops=hops,
                 vetted_session=vetted,
                 allow_private=allow_private,
                 timeout_s=timeout_s,
@@ -375,9 +437,11 @@ async def fetch_page(
             f"The site took longer than {timeout_s:g} seconds to answer; giving up."
         ) from error
     except aiohttp.ClientError as error:
-        raise _connection_refusal(error, checked) from error
+        # After a redirect it is the target that failed: name its host, not the first one.
+        raise _connection_refusal(error, hops[-1] if hops else checked) from error
     except (ssl.SSLError, UnicodeError) as error:
-        raise FetchError(f"Could not fetch the page from {checked.host}.") from error
+        host = (hops[-1] if hops else checked).host
+        raise FetchError(f"Could not fetch the page from {host}.") from error
     finally:
         if own_session:
             await active.close()

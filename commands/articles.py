@@ -22,6 +22,7 @@ from bot.domain.limits import (
 )
 from bot.domain.links import find_links
 from bot.domain.text import display_title
+from bot.domain.urls import checked_link
 from bot.services.articles import check_summary_options
 from commands import embeds
 from commands.replies import (
@@ -43,13 +44,8 @@ METHOD_CHOICES = [app_commands.Choice(name=m, value=m) for m in SUMMARY_METHODS]
 
 
 def require_url(url: str) -> str:
-    """Refuse obviously wrong input before deferring, so the error stays private."""
-    url = url.strip().strip("<>")
-    if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
-        raise UserFacingError(
-            "That is not a web link: give a URL starting with http:// or https://."
-        )
-    return url
+    """Refuse what is not exactly one link before deferring, so the error stays private."""
+    return checked_link(url)
 
 
 def message_text(message: discord.Message, *, embed_links: bool = True) -> str:
@@ -70,8 +66,9 @@ def article_view(report: ArticleReport) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(QuotesButton(report.article.id))
     view.add_item(PeopleButton(report.article.id))
-    if report.article.url:
-        view.add_item(discord.ui.Button(label="Read article", url=report.article.url[:512]))
+    url = embeds.button_url(report.article.url)  # a link too long for a button: the title has it
+    if url:
+        view.add_item(discord.ui.Button(label="Read article", url=url))
     return view
 
 
@@ -199,11 +196,12 @@ class ArticleGroup(app_commands.Group):
                 )
         if url:
             url = require_url(url)
+        scope = server_scope_of(interaction)
         await Reply.of(interaction).defer()
         data: bytes | str = await file.read() if file is not None else (text or "")
         name = file.filename if file is not None else "pasted text"
         report = await self.bot.app.articles.add_document(
-            server_scope_of(interaction),
+            scope,
             data,
             name=name,
             title=title,
@@ -225,12 +223,13 @@ class ArticleGroup(app_commands.Group):
     )
     @app_commands.describe(id="The article number shown as #N")
     async def remove(self, interaction: discord.Interaction, id: int) -> None:
+        scope = server_scope_of(interaction)
         permissions = interaction.permissions
         if not permissions.manage_messages:
             raise PermissionDeniedError(
                 "You need the Manage Messages permission to remove articles."
             )
-        await self.bot.app.articles.remove_article(server_scope_of(interaction), id)
+        await self.bot.app.articles.remove_article(scope, id)
         await Reply.of(interaction).send(content=f"Removed article #{id}.", ephemeral=True)
 
 
@@ -271,9 +270,10 @@ class ArticlesCog(commands.Cog):
     ) -> None:
         url = require_url(url)
         check_summary_options(method, sentences)
+        scope = scope_of(interaction)
         await Reply.of(interaction).defer()
         report = await self.bot.app.articles.add_url(
-            scope_of(interaction),
+            scope,
             url,
             added_by=interaction.user.id,
             method=method,
@@ -285,6 +285,7 @@ class ArticlesCog(commands.Cog):
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
         """Summarize the link(s) in a message or the message it forwards (up to three)."""
+        scope = scope_of(interaction)  # before deferring: a DM gets its answer privately
         links = find_links(message_text(message))
         if not links:
             raise NotFoundError("That message has no article link.")
@@ -294,7 +295,7 @@ class ArticlesCog(commands.Cog):
         for url in links:
             try:
                 report = await self.bot.app.articles.add_url(
-                    scope_of(interaction), url, added_by=interaction.user.id
+                    scope, url, added_by=interaction.user.id
                 )
             except UserFacingError as err:
                 failures.append(f"{url}: {err}")

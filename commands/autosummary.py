@@ -41,14 +41,13 @@ class AutosummaryCog(commands.Cog):
         enabled: bool,
         channel: discord.TextChannel | None = None,
     ) -> None:
+        scope = server_scope_of(interaction)
         if not interaction.permissions.manage_channels:
             raise PermissionDeniedError("You need the Manage Channels permission to change this.")
         channel_id = channel.id if channel is not None else interaction.channel_id
         if channel_id is None:
             raise UserFacingError("Pick a text channel.")
-        await self.bot.app.articles.set_autosummary(
-            server_scope_of(interaction), channel_id, enabled
-        )
+        await self.bot.app.articles.set_autosummary(scope, channel_id, enabled)
         state = "on" if enabled else "off"
         note = ""
         if enabled and not self.bot.intents.message_content:

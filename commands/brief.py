@@ -25,7 +25,7 @@ from bot.domain.limits import (
 from bot.domain.stories import BriefingQuery
 from bot.domain.text import flag
 from commands import embeds
-from commands.replies import Reply, scope_of, with_picture
+from commands.replies import Reply, server_scope_of, with_picture
 from commands.views import OwnedView
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class BriefCog(commands.Cog):
         stories: app_commands.Range[int, 1, MAX_STORIES] = DEFAULT_STORIES,
     ) -> None:
         briefings = self.bot.app.briefings
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         if country:
             briefings.resolve_country(country)  # an unknown country is refused before deferring
         query = BriefingQuery(
@@ -138,7 +138,7 @@ class BriefCog(commands.Cog):
         days: app_commands.Range[int, MIN_DAYS, MAX_DAYS] = RELATIONS_DEFAULT_DAYS,
     ) -> None:
         briefings = self.bot.app.briefings
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         briefings.resolve_country(country)
         reply = Reply.of(interaction)
         await reply.defer()

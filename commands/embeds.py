@@ -82,10 +82,11 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
 
 
 def quote_text(text: str, speaker: str | None, title: str | None = None) -> str:
-    who = speaker or "unattributed"
+    """A quote as a block quote with its speaker; every part of it is the article's, escaped."""
+    who = untrusted(speaker) if speaker else "unattributed"
     if speaker and title:
-        who = f"{speaker}, {title}"
-    return f"> “{text.strip()}”\n— **{who}**"
+        who = f"{who}, {untrusted(title)}"
+    return f"> “{untrusted(text.strip())}”\n— **{who}**"
 
 
 def countries_line(analysis: Analysis, limit: int = 8) -> str:
@@ -93,16 +94,22 @@ def countries_line(analysis: Analysis, limit: int = 8) -> str:
 
 
 def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
-    """The /summarize answer: linked title, source line, summary, countries, people, a quote."""
-    title = clip(display_title(article.title, article.text), TITLE_LIMIT)
+    """The /summarize answer: linked title, source line, summary, countries, people, a quote.
+
+    A pasted article says so and whose it is, and links no page (see pasted_note).
+    """
+    title = clip(untrusted(display_title(article.title, article.text)), TITLE_LIMIT)
     embed = discord.Embed(title=title, url=article.url or None, colour=BRAND_COLOUR)
     # Pages often list one author several ways ("Troy Smith; Troy L Smith"): show the first.
     byline = (article.byline or "").split(";")[0].strip()
     source = " · ".join(x for x in (article.site_name, article.published, byline) if x)
     if source:
         embed.set_author(name=clip(source, TITLE_LIMIT))
-    bullets = [f"• {clip(s, 900)}" for s in analysis.summary.sentences]
-    embed.description = clip_lines(bullets, DESCRIPTION_LIMIT) or "No summary could be made."
+    bullets = [f"• {clip(untrusted(s), 900)}" for s in analysis.summary.sentences]
+    opening, closing = pasted_note(article), cut_note(article)
+    room = DESCRIPTION_LIMIT - len(opening) - len(closing) - 2
+    summary = clip_lines(bullets, room) or "No summary could be made."
+    embed.description = "\n".join(part for part in (opening, summary, closing) if part)
     if analysis.countries:
         embed.add_field(
             name="Countries", value=clip(countries_line(analysis), FIELD_VALUE_LIMIT), inline=False
@@ -110,7 +117,9 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     names = analysis.people()
     if names:
         embed.add_field(
-            name="People", value=clip(", ".join(names), FIELD_VALUE_LIMIT), inline=False
+            name="People",
+            value=clip(", ".join(untrusted(n) for n in names), FIELD_VALUE_LIMIT),
+            inline=False,
         )
     quote = analysis.notable_quote()
     if quote is not None:
@@ -123,8 +132,8 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
         )
     embed.set_footer(
         text=clip(
-            f"Article #{article.id} · {analysis.summary.method} summary · "
-            f"{plural(len(analysis.quotes), 'quote')}"
+            f"Article #{article.id} · {'pasted · ' if article.pasted else ''}"
+            f"{analysis.summary.method} summary · {plural(len(analysis.quotes), 'quote')}"
             + (
                 " · from the feed's text (the page was not reachable)"
                 if article.source_kind == "feed"
@@ -142,14 +151,14 @@ def quotes_embed(
     *,
     url: str | None = None,
 ) -> discord.Embed:
-    """Quotes with their speakers, one per field-sized block."""
-    embed = discord.Embed(title=clip(title, TITLE_LIMIT), url=url, colour=BRAND_COLOUR)
+    """Quotes with their speakers, one per field-sized block (`title` is escaped here)."""
+    embed = discord.Embed(title=clip(untrusted(title), TITLE_LIMIT), url=url, colour=BRAND_COLOUR)
     lines: list[str] = []
     for item in quotes:
         if isinstance(item, StoredQuote):
             line = quote_text(clip(item.text, 600), item.speaker, item.title)
             if item.article_url:
-                line += f" · [#{item.article_id}]({item.article_url})"
+                line += f" · [#{item.article_id}]({link_target(item.article_url)})"
             else:
                 line += f" · #{item.article_id}"
         else:
@@ -163,7 +172,7 @@ def quotes_embed(
 def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     """Everyone and every country the article names, with mention counts."""
     embed = discord.Embed(
-        title=clip(display_title(article.title, article.text), TITLE_LIMIT),
+        title=clip(untrusted(display_title(article.title, article.text)), TITLE_LIMIT),
         url=article.url or None,
         colour=BRAND_COLOUR,
     )
@@ -172,7 +181,9 @@ def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discor
         ("Organizations", ("ORG",)),
     )
     for name, labels in groups:
-        found = [f"{e.name} ×{e.mentions}" for e in analysis.entities if e.label in labels]
+        found = [
+            f"{untrusted(e.name)} ×{e.mentions}" for e in analysis.entities if e.label in labels
+        ]
         if found:
             embed.add_field(name=name, value=clip_lines(found, FIELD_VALUE_LIMIT), inline=False)
     if analysis.countries:
@@ -186,9 +197,7 @@ def people_countries_embed(article: StoredArticle, analysis: Analysis) -> discor
 def snippet_markdown(hit: SearchHit) -> str:
     """The hit's snippet with article text escaped and the matched words in bold."""
     parts = [
-        f"**{discord.utils.escape_markdown(text)}**"
-        if matched
-        else discord.utils.escape_markdown(text)
+        f"**{untrusted(text)}**" if matched else untrusted(text)
         for text, matched in hit.snippet_parts
     ]
     return " ".join("".join(parts).split())
@@ -198,15 +207,20 @@ def search_embed(
     page: SearchPage, query: str, *, page_number: int, page_size: int
 ) -> discord.Embed:
     """One page of full-text search results."""
-    embed = discord.Embed(title=clip(f"Search: {query}", TITLE_LIMIT), colour=BRAND_COLOUR)
+    embed = discord.Embed(
+        title=clip(f"Search: {untrusted(query)}", TITLE_LIMIT), colour=BRAND_COLOUR
+    )
     if not page.hits:
         embed.description = "No articles match."
         return embed
     for hit in page.hits[:MAX_FIELDS]:
-        name = clip(f"#{hit.article_id} {hit.title or '(untitled)'}", FIELD_NAME_LIMIT)
+        name = clip(
+            f"#{hit.article_id} {untrusted(hit.title) if hit.title else '(untitled)'}",
+            FIELD_NAME_LIMIT,
+        )
         value = snippet_markdown(hit) or "…"
         if hit.url:
-            value += f"\n{hit.url}"
+            value += f"\n{link_target(hit.url)}"
         embed.add_field(name=name, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     pages = max(1, -(-page.total // page_size))
     embed.set_footer(text=f"Page {page_number + 1} of {pages} · {plural(page.total, 'article')}")
@@ -220,8 +234,10 @@ def article_list_embed(page: ArticlePage) -> discord.Embed:
         return embed
     lines = []
     for a in page.articles:
-        title = clip(display_title(a.title, a.text), 120)
-        linked = f"[{title}]({a.url})" if a.url else title
+        title = clip(untrusted(display_title(a.title, a.text)), 120)
+        linked = f"[{title}]({link_target(a.url)})" if a.url else title
+        if a.pasted:
+            linked += " · pasted"
         lines.append(f"`#{a.id}` {linked} · {a.added_at:%Y-%m-%d}")
     embed.description = clip_lines(lines, DESCRIPTION_LIMIT)
     embed.set_footer(text=f"{plural(page.total, 'article')} in this server")
@@ -241,7 +257,7 @@ def _window_label(briefing: Briefing) -> str:
     span = "the last 24 hours" if days == 1 else f"the last {days} days"
     filters = []
     if briefing.topic:
-        filters.append(f"on “{briefing.topic}”")
+        filters.append(f"on “{untrusted(briefing.topic)}”")
     if briefing.country:
         filters.append(f"involving {flag(briefing.country.code)} {briefing.country.name}")
     return " ".join([span, *filters])
@@ -251,26 +267,28 @@ def story_embed(story: Story, index: int) -> discord.Embed:
     """One story: summary, countries, people, a quote, and every source."""
     reports = plural(story.reports, "report")
     embed = discord.Embed(
-        title=clip(f"{index}. {story.title}", TITLE_LIMIT),
+        title=clip(f"{index}. {untrusted(story.title)}", TITLE_LIMIT),
         url=next((s.url for s in story.sources if s.url), None),
         colour=BRAND_COLOUR,
     )
-    bullets = [f"• {clip(s, 900)}" for s in story.summary]
+    bullets = [f"• {clip(untrusted(s), 900)}" for s in story.summary]
     embed.description = clip_lines(bullets, 2500) or "…"
     if story.countries:
         line = " · ".join(f"{flag(c.code)} {c.name}" for c in story.countries[:8])
         embed.add_field(name="Countries", value=clip(line, FIELD_VALUE_LIMIT), inline=False)
     if story.people:
         embed.add_field(
-            name="People", value=clip(", ".join(story.people[:8]), FIELD_VALUE_LIMIT), inline=False
+            name="People",
+            value=clip(", ".join(untrusted(p) for p in story.people[:8]), FIELD_VALUE_LIMIT),
+            inline=False,
         )
     if story.quote is not None:
         value = quote_text(clip(story.quote.text, 500), story.quote.speaker, story.quote.title)
         embed.add_field(name="Quote", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     sources = []
     for source in story.sources:
-        label = clip(source.site or source.title, 80)
-        sources.append(f"[{label}]({source.url})" if source.url else label)
+        label = clip(untrusted(source.site or source.title), 80)
+        sources.append(f"[{label}]({link_target(source.url)})" if source.url else label)
     embed.add_field(
         name=f"Sources ({reports})", value=clip_lines(sources, FIELD_VALUE_LIMIT), inline=False
     )
@@ -324,7 +342,10 @@ def relations_embed(relations: Relations) -> discord.Embed:
             name=clip(
                 f"{flag(relation.code)} {relation.name} — {relation.sentences}×", FIELD_NAME_LIMIT
             ),
-            value=clip(f"> {relation.example}\n#{relation.example_article_id}", FIELD_VALUE_LIMIT),
+            value=clip(
+                f"> {untrusted(relation.example)}\n#{relation.example_article_id}",
+                FIELD_VALUE_LIMIT,
+            ),
             inline=False,
         )
     return fit_embed(embed)
@@ -345,7 +366,7 @@ def filters_text(topic: str | None, country: StoryCountry | None) -> str:
     """ "on “sanctions” involving 🇨🇳 China": what a digest or briefing is limited to."""
     parts = []
     if topic:
-        parts.append(f"on “{topic}”")
+        parts.append(f"on “{untrusted(topic)}”")
     if country:
         parts.append(f"involving {flag(country.code)} {country.name}")
     return " ".join(parts)
@@ -483,31 +504,35 @@ def _outlet(source_site: str | None, url: str | None) -> str:
 def live_story_embed(story: Story) -> discord.Embed:
     """A live channel's story message: summary, countries, people, a quote and its outlets."""
     embed = discord.Embed(
-        title=clip(story.title, TITLE_LIMIT),
+        title=clip(untrusted(story.title), TITLE_LIMIT),
         url=next((s.url for s in story.sources if s.url), None),
         colour=BRAND_COLOUR,
     )
-    bullets = [f"• {clip(s, 900)}" for s in story.summary]
+    bullets = [f"• {clip(untrusted(s), 900)}" for s in story.summary]
     embed.description = clip_lines(bullets, 2500) or "…"
     if story.countries:
         line = " · ".join(f"{flag(c.code)} {c.name}" for c in story.countries[:8])
         embed.add_field(name="Countries", value=clip(line, FIELD_VALUE_LIMIT), inline=False)
     if story.people:
         embed.add_field(
-            name="People", value=clip(", ".join(story.people[:8]), FIELD_VALUE_LIMIT), inline=False
+            name="People",
+            value=clip(", ".join(untrusted(p) for p in story.people[:8]), FIELD_VALUE_LIMIT),
+            inline=False,
         )
     if story.quote is not None:
         value = quote_text(clip(story.quote.text, 500), story.quote.speaker, story.quote.title)
         embed.add_field(name="Quote", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     outlets: dict[str, str] = {}
     for source in story.sources:
-        name = clip(_outlet(source.site, source.url), 80)
-        outlets.setdefault(name, f"[{name}]({source.url})" if source.url else name)
+        name = clip(untrusted(_outlet(source.site, source.url)), 80)
+        link = f"[{name}]({link_target(source.url)})" if source.url else name
+        outlets.setdefault(name, link)
     heading = plural(story.reports, "report") if story.reports > 1 else "Source"
     embed.add_field(
         name=heading, value=clip_lines(list(outlets.values()), FIELD_VALUE_LIMIT), inline=False
     )
-    embed.set_footer(text=f"Live · {' · '.join(outlets)}"[:FOOTER_LIMIT])
+    plain = dict.fromkeys(_outlet(s.site, s.url) for s in story.sources)  # footers show raw text
+    embed.set_footer(text=f"Live · {' · '.join(plain)}"[:FOOTER_LIMIT])
     return fit_embed(embed)
 
 
@@ -515,8 +540,12 @@ def also_reported_value(sources: Sequence[StorySource]) -> str:
     """The "Also reported by" links: outlet names linked to the other reports."""
     parts = []
     for source in sources:
-        name = clip(_outlet(source.site, source.url), 60)
-        parts.append(f"[{name}]({source.url})" if source.url else f"{name} (#{source.article_id})")
+        name = clip(untrusted(_outlet(source.site, source.url)), 60)
+        parts.append(
+            f"[{name}]({link_target(source.url)})"
+            if source.url
+            else f"{name} (#{source.article_id})"
+        )
     return clip(" · ".join(parts), FIELD_VALUE_LIMIT)
 
 
@@ -532,10 +561,11 @@ def feed_status_text(listing: FeedListing) -> str:
     feed = listing.feed
     if feed.status == "paused":
         since = f" since {timestamp(feed.paused_at)}" if feed.paused_at else ""
-        return f"**paused**{since}: {feed.paused_reason}"
+        return f"**paused**{since}: {untrusted(feed.paused_reason or '')}"
     if feed.status == "failing":
         since = f" since {timestamp(feed.failing_since)}" if feed.failing_since else ""
-        return f"**failing**{since} ({plural(feed.failures, 'failure')}): {feed.last_error}"
+        failures = plural(feed.failures, "failure")
+        return f"**failing**{since} ({failures}): {untrusted(feed.last_error or '')}"
     return "ok"
 
 
@@ -567,7 +597,7 @@ def feed_list_embed(
         if about:
             lines.append(f"Only {about}")
         embed.add_field(
-            name=clip(f"#{subscription.id} {feed.title or feed.url}", FIELD_NAME_LIMIT),
+            name=clip(f"#{subscription.id} {untrusted(feed.title or feed.url)}", FIELD_NAME_LIMIT),
             value=clip_lines(lines, FIELD_VALUE_LIMIT),
             inline=False,
         )
@@ -591,7 +621,9 @@ def feed_added_text(result: FeedAddResult, live_channel_id: int | None) -> str:
     if live_channel_id:
         text += f" New stories go live in <#{live_channel_id}>."
     if len(result.discovered) > 1:
-        found = "\n".join(f"• {d.title or d.kind}: <{d.url}>" for d in result.discovered)
+        found = "\n".join(
+            f"• {untrusted(d.title or d.kind)}: <{link_target(d.url)}>" for d in result.discovered
+        )
         text += f"\nThe page names {len(result.discovered)} feeds; I added the first:\n{found}"
     return clip_content(text)
 
@@ -622,5 +654,75 @@ def digest_day(digest: Digest) -> str:
 
 def forum_post_title(digest: Digest) -> str:
     """A forum digest's post title: the date and the top story (or that the day was quiet)."""
+    # A thread name is plain text (no markdown there); mentions cannot ping in it.
     top = digest.briefing.stories[0].title if digest.has_news else "Quiet day"
     return clip(f"{digest_day(digest)} · {' '.join(top.split())}", THREAD_NAME_LIMIT)
+
+
+# --- untrusted text, links and notes (issue 13) ----------------------------------------------
+
+BUTTON_URL_LIMIT = 512  # Discord refuses a link button with a longer URL
+
+# A bare link in text stays clickable; inside it only the brackets a masked link needs are
+# escaped. Discord's own URL pattern (discord.utils), so we agree on what a link is.
+_LINK = r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]"
+# Every character Discord markdown gives a meaning to: emphasis, code, spoilers, quotes,
+# headings, masked links (both brackets and parentheses), mentions, channels, custom emoji and
+# timestamps (all open with "<"), and list or small-text markers at the start of a line.
+_MARKUP = re.compile(
+    rf"(?P<link>{_LINK})|(?P<char>[\\*_~`|>#\[\]()<])|(?m:^(?P<lead>[ \t]*)(?P<item>[-+]))"
+)
+_BROADCAST = re.compile(r"@(?=everyone|here)")
+_LINK_BREAKERS = {c: f"%{ord(c):02X}" for c in " \t\n\"'()<>[]\\`|"}
+
+
+def _escape_markup(match: re.Match[str]) -> str:
+    if match["link"]:
+        return match["link"].replace("[", "\\[").replace("]", "\\]")
+    if match["char"]:
+        return "\\" + match["char"]
+    return f"{match['lead']}\\{match['item']}"
+
+
+def untrusted(text: str) -> str:
+    """Text from a page, an article or a member, safe in an embed's title, description or field:
+    every markdown, masked-link, mention and spoiler sign is escaped (it shows as typed), and
+    @everyone/@here are broken. Not for author names and footers, which Discord shows raw."""
+    return _BROADCAST.sub("@\u200b", _MARKUP.sub(_escape_markup, text))
+
+
+def link_target(url: str) -> str:
+    """A URL safe inside `[label](…)`: characters that would end or break the link are
+    percent-encoded (the same address for any web server)."""
+    return "".join(_LINK_BREAKERS.get(c, c) for c in url)
+
+
+def pasted_note(article: StoredArticle) -> str:
+    """The line a pasted article opens with: whose text it is, and the link they gave as code
+    (not clickable), so it never passes for that page."""
+    if not article.pasted:
+        return ""
+    who = f"<@{article.added_by}>" if article.added_by else "a member"
+    note = f"📋 Pasted by {who}: their text, not fetched from any page."
+    if article.given_url:
+        shown = clip(article.given_url.replace("`", "ˋ"), 300)
+        note += f" They give its source as `{shown}`."
+    return note
+
+
+def cut_note(article: StoredArticle) -> str:
+    """The line a very long page ends with: how much of it was analysed."""
+    if not article.cut_from:
+        return ""
+    return (
+        f"*A very long page: only its first {len(article.text):,} characters "
+        f"(of {article.cut_from:,}) were analysed and kept.*"
+    )
+
+
+def button_url(url: str | None) -> str | None:
+    """The URL for a link button, or None when Discord would refuse it (the embed's title
+    still links the page: a long link is never cut short)."""
+    if url and len(url) <= BUTTON_URL_LIMIT:
+        return url
+    return None

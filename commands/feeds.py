@@ -23,7 +23,7 @@ from bot.services.tasks import BackgroundTasks
 from commands import embeds
 from commands.articles import require_url
 from commands.brief import country_choices
-from commands.replies import NO_PINGS, Reply, scope_of
+from commands.replies import NO_PINGS, Reply, server_scope_of
 
 if TYPE_CHECKING:
     from commands.client import DiplobriefBot
@@ -177,7 +177,7 @@ class FeedCog(commands.Cog):
         topic: str | None = None,
         country: str | None = None,
     ) -> None:
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         _require_manage_channels(interaction)
         url = require_url(url)
         check_feed_filters(topic, country)
@@ -207,7 +207,7 @@ class FeedCog(commands.Cog):
     async def list_(
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         _require_manage_channels(interaction)
         listings = await self.bot.app.feeds.feeds(scope)
         embed = embeds.feed_list_embed(
@@ -221,7 +221,7 @@ class FeedCog(commands.Cog):
     @feed.command(name="remove", description="Stop reading a feed")
     @app_commands.describe(feed="The feed (start typing its name)")
     async def remove(self, interaction: discord.Interaction, feed: str) -> None:
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         _require_manage_channels(interaction)
         listing = await self.bot.app.feeds.remove(scope, feed)
         name = discord.utils.escape_markdown(listing.feed.title or listing.feed.url)
@@ -233,7 +233,7 @@ class FeedCog(commands.Cog):
     @feed.command(name="resume", description="Fetch a paused feed again")
     @app_commands.describe(feed="The paused feed (start typing its name)")
     async def resume(self, interaction: discord.Interaction, feed: str) -> None:
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         _require_manage_channels(interaction)
         listing = await self.bot.app.feeds.resume(scope, feed)
         name = discord.utils.escape_markdown(listing.feed.title or listing.feed.url)
@@ -266,7 +266,7 @@ class FeedCog(commands.Cog):
     @feed.command(name="import", description="Read every feed of an OPML file")
     @app_commands.describe(file="An OPML file exported from a feed reader")
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         _require_manage_channels(interaction)
         if not file.filename.lower().endswith((".opml", ".xml")):
             raise UserFacingError("Attach an .opml file (exported from a feed reader).")
@@ -281,7 +281,7 @@ class FeedCog(commands.Cog):
 
     @feed.command(name="export", description="This server's feeds as an OPML file")
     async def export(self, interaction: discord.Interaction) -> None:
-        scope = scope_of(interaction)
+        scope = server_scope_of(interaction)
         _require_manage_channels(interaction)
         data = await self.bot.app.feeds.export_opml(scope)
         await Reply.of(interaction).send(

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.domain.limits import DEFAULT_QUOTES, MAX_QUOTES
 from commands import embeds
-from commands.replies import Reply, installable_by_users, scope_of
+from commands.replies import Reply, installable_by_users, scope_of, scope_or_none
 
 if TYPE_CHECKING:
     from commands.client import DiplobriefBot
@@ -53,7 +53,10 @@ class QuotesCog(commands.Cog):
     async def speaker_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.bot.app.articles.speakers(scope_of(interaction), current, limit=25)
+        scope = scope_or_none(interaction)
+        if scope is None:
+            return []
+        names = await self.bot.app.articles.speakers(scope, current, limit=25)
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
 
 

@@ -208,3 +208,11 @@ def picture_file(picture: Picture) -> discord.File:
 def with_picture(picture: Picture | None) -> dict[str, Any]:
     """`file=` for a reply when there is a picture, nothing otherwise."""
     return {"file": picture_file(picture)} if picture is not None else {}
+
+
+def scope_or_none(interaction: discord.Interaction) -> int | None:
+    """The interaction's library, or None where it has none (autocomplete offers nothing then)."""
+    try:
+        return scope_of(interaction)
+    except UserFacingError:
+        return None

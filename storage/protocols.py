@@ -17,6 +17,7 @@ from bot.domain.analysis import Analysis
 from bot.domain.articles import (
     AddResult,
     ArticleLead,
+    ArticleOrigin,
     CountrySentence,
     ExtractedArticle,
     SearchPage,
@@ -49,11 +50,15 @@ class ArticleRepository(Protocol):
         added_by: int | None = None,
         source_path: str | None = None,
         also_known_as: Sequence[str] = (),
+        origin: ArticleOrigin = ArticleOrigin.FETCHED,
     ) -> AddResult:
         """Store an article and its analysis atomically; an article already here is returned.
 
         `also_known_as` are other URLs that led to it (the link typed before redirects): a
-        later lookup of any of them finds this article without fetching.
+        later lookup of any of them finds this article without fetching. Only a FETCHED
+        article is kept under its URL: any other origin's `article.url` is stored as
+        `given_url` (its giver's word), is never found by URL, and dedupes by text alone; a
+        fetched page whose text matches such an article turns it into the fetched one.
         """
         ...
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, SEED
+from tests.long_article import long_article_text
 
 FRENCH = (
     "Les ministres des Affaires étrangères de la France et de l'Allemagne se sont réunis mardi "
@@ -50,7 +54,17 @@ def test_analyze_json_offsets_point_into_the_file(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"path", "title", "text", "summary", "entities", "countries", "quotes"}
+    assert set(record) == {
+        "path",
+        "title",
+        "text",
+        "cut_from",
+        "summary",
+        "entities",
+        "countries",
+        "quotes",
+    }
+    assert record["cut_from"] is None
     assert set(record["summary"]) == {"method", "sentences"}
     assert len(record["summary"]["sentences"]) == 3
     source = SEED.read_text(encoding="utf-8")
@@ -219,3 +233,88 @@ def test_relations_and_brief_draw_pictures_with_png(tmp_path: Path) -> None:
     assert nowhere.returncode == 1
     assert nowhere.stderr.count("\n") == 1 and "cannot write the picture" in nowhere.stderr
     assert "Traceback" not in nowhere.stderr
+
+
+# --- a database that cannot be opened, a disk that fills up ----------------------------------
+
+
+def test_a_corrupt_database_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "diplobrief.db"
+    db.write_bytes(bytes(range(256)) * 40)
+    for command in (("search", "talks"), ("ingest", str(SEED))):
+        result = run_cli(*command, db=db)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [f"diplobrief: {db}: " + NOT_A_DATABASE]
+        assert "Traceback" not in result.stderr
+
+
+NOT_A_DATABASE = "not a database (the file holds something else, or its start is damaged)."
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs, so the disk under the database really fills up (root and mount rights)."""
+    folder = tmp_path / "tiny-disk"
+    folder.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command here to make a tiny tmpfs for the disk-full test")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tiny tmpfs here ({mounted.stderr.strip()}): needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(disk: Path, leave_bytes: int) -> Path:
+    """Fill the disk until only `leave_bytes` are free; the filler file is returned."""
+    stats = os.statvfs(disk)
+    free = stats.f_bavail * stats.f_frsize
+    filler = disk / "filler"
+    filler.write_bytes(b"\0" * max(free - leave_bytes, 0))
+    return filler
+
+
+def test_disk_full_during_ingest_one_line_per_input_and_the_database_intact(
+    tmp_path: Path, tiny_disk: Path
+) -> None:
+    db = tiny_disk / "diplobrief.db"
+    first = run_cli("ingest", str(SEED), db=db)
+    assert first.returncode == 0, first.stderr
+    inputs = []
+    for number, words in enumerate((6_000, 150, 150)):
+        path = tmp_path / f"article-{number}.txt"
+        path.write_text(long_article_text(words, seed=number), encoding="utf-8")
+        inputs.append(path)
+    filler = fill(tiny_disk, leave_bytes=48 * 1024)  # room to open, none for a long article
+
+    result = run_cli("ingest", *map(str, inputs), db=db)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    failed = result.stderr.splitlines()
+    added = [line for line in result.stdout.splitlines() if line.startswith("added #")]
+    assert failed and all(line.startswith("diplobrief: ") for line in failed), result.stderr
+    assert len(failed) + len(added) == len(inputs)  # every input answered, one line each
+    assert (
+        f"diplobrief: {inputs[0]}: Nothing was saved: the disk holding the database is full"
+        in (failed[0])
+    )
+    filler.unlink()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        assert articles == 1 + len(added)
+        whole = conn.execute(
+            "SELECT count(*) FROM articles a WHERE EXISTS"
+            " (SELECT 1 FROM summary_sentences s WHERE s.article_id = a.id)"
+        ).fetchone()[0]
+        assert whole == articles  # no article without its analysis
+        indexed = conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+        assert indexed == articles

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.domain.analysis import Analysis, Country
+
+# Article numbers are positive 64-bit integers (SQLite's rowid): anything else names no article.
+MAX_ARTICLE_ID = 2**63 - 1
+
+
+def is_article_id(number: int) -> bool:
+    """Whether a number typed as "#N" could be an article's at all (else it is "not found")."""
+    return 1 <= number <= MAX_ARTICLE_ID
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,9 @@ class ExtractedArticle:
     url: str | None = None
     source_kind: str = "text"  # "text" or "html"
     segments: tuple[Segment, ...] = ()
+    # The extracted text's length when it was longer than the analysis limit and `text` holds
+    # only its beginning (bot.domain.limits.MAX_ANALYSED_CHARS); None when it is whole.
+    cut_from: int | None = None
 
     def source_offset(self, clean_offset: int) -> int:
         """Offset in the original source for an offset in `text` (identity for HTML)."""
@@ -38,6 +50,14 @@ class ExtractedArticle:
             if clean_offset >= seg.clean_start:
                 return seg.source_start + min(clean_offset - seg.clean_start, seg.length)
         return clean_offset
+
+
+class ArticleOrigin(StrEnum):
+    """Where an article's text came from; only a fetched page stands for its URL."""
+
+    FETCHED = "fetched"  # Diplobrief fetched the page at `url` itself
+    PASTED = "pasted"  # a member pasted or uploaded it; the link they gave is `given_url`
+    FILE = "file"  # read from a local file by whoever runs the CLI (`source_path`)
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,16 @@ class StoredArticle:
     source_kind: str = "text"
     language: str = "en"
     source_path: str | None = None  # the file it was read from, as typed on the command line
+    # `url` is only ever a page Diplobrief fetched; a pasted article's claimed link is
+    # `given_url`, shown as the member's word and never used to find or link the article.
+    origin: ArticleOrigin = ArticleOrigin.FETCHED
+    given_url: str | None = None
+    cut_from: int | None = None  # the page's text length when only its beginning is kept
+
+    @property
+    def pasted(self) -> bool:
+        """Whether a member gave this text (so it speaks for them, not for any page)."""
+        return self.origin is ArticleOrigin.PASTED
 
     def to_extracted(self) -> ExtractedArticle:
         """The article as the pipeline saw it, so it can be re-rendered without re-fetching."""
@@ -71,6 +101,7 @@ class StoredArticle:
             site_name=self.site_name,
             url=self.url,
             source_kind=self.source_kind,
+            cut_from=self.cut_from,
         )
 
 

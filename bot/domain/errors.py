@@ -43,3 +43,12 @@ class NotAFeedError(UserFacingError):
 
 class ConfigError(Exception):
     """A setting is missing or invalid; start-up stops with this one line."""
+
+
+class AnalysisFailedError(UserFacingError):
+    """The analysis of one request was stopped: it ran out of time, or its worker died."""
+
+
+class StorageError(UserFacingError):
+    """The database could not save or be opened: a full or failing disk, a damaged or foreign
+    file. Nothing half-written is left behind."""

@@ -35,6 +35,22 @@ SUMMARY_METHODS: Final = (
 MAX_INPUT_BYTES: Final = 5_000_000
 ARTICLE_FILE_SUFFIXES: Final = (".txt", ".text", ".html", ".htm", ".xhtml", ".md")
 
+# The longest link anyone may give (and the fetcher follows, redirects included).
+MAX_LINK_CHARS: Final = 2048
+
+# How much of one article is analysed and kept. Parsing costs ~0.2 s per 1,000 words on one
+# core, so a 150,000-word page would hold a worker for minutes: only the first
+# MAX_ANALYSED_CHARS of the extracted text (~17,000 words, longer than nearly any article),
+# cut at a paragraph or sentence end, are analysed and stored, and the reply says so.
+MAX_ANALYSED_CHARS: Final = 100_000
+# A job still running after this long is stopped (its worker is replaced) and the user told.
+ANALYSIS_TIME_LIMIT_S: Final = 60.0
+# Jobs over these sizes (a page's raw characters to extract, an article's characters to
+# analyse) go to the large lane, which never takes the last free worker: a small /summarize
+# is not queued behind someone's long read.
+LARGE_INPUT_CHARS: Final = 1_000_000
+LARGE_TEXT_CHARS: Final = 20_000
+
 # Lists.
 MAX_QUOTES: Final = 25
 DEFAULT_QUOTES: Final = 10

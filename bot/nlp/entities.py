@@ -386,6 +386,7 @@ def _repair_label(
 def _collect_mentions(doc: Doc) -> list[_Mention]:
     """Cleaned entity mentions of the kept labels, with labels repaired."""
     raw: list[_Mention] = []
+    text = doc.text
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
@@ -404,7 +405,7 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             continue  # "state" in "the secretary of state": not a name
         if label == "ORG" and _inside_title(doc, start, end):
             continue  # "State" in "Secretary of State"
-        if not ent.ent_id_ and _is_headline(doc, start, end):
+        if not ent.ent_id_ and _is_headline(doc, text, start, end):
             continue
         if (
             label == "PERSON"
@@ -657,17 +658,20 @@ def _long_forms_of_acronyms(mentions: Sequence[_Mention]) -> dict[str, str]:
     return found
 
 
-def _is_headline(doc: Doc, start: int, end: int) -> bool:
-    """A long entity that is its whole line, or most of the headline: a title read as a name."""
+def _is_headline(doc: Doc, text: str, start: int, end: int) -> bool:
+    """A long entity that is its whole line, or most of the headline: a title read as a name.
+
+    `text` is doc.text, passed in: Doc.text joins every token on each call.
+    """
     if len(doc[start:end].text.split()) < 4:
         return False
-    if "\n" not in doc.text[: doc[start].idx] and "\n" in doc.text[doc[start].idx :]:
+    if "\n" not in text[: doc[start].idx] and "\n" in text[doc[start].idx :]:
         return True  # four or more words of the first line (the headline)
     first, last = doc[start], doc[end - 1]
-    line_start = doc.text.rfind("\n", 0, first.idx) + 1
-    line_end = doc.text.find("\n", last.idx)
-    line_end = len(doc.text) if line_end < 0 else line_end
-    return doc.text[line_start:line_end].strip(" .!?") == doc[start:end].text.strip(" .!?")
+    line_start = text.rfind("\n", 0, first.idx) + 1
+    line_end = text.find("\n", last.idx)
+    line_end = len(text) if line_end < 0 else line_end
+    return text[line_start:line_end].strip(" .!?") == doc[start:end].text.strip(" .!?")
 
 
 def extract_entities(doc: Doc) -> EntityIndex:

@@ -496,7 +496,7 @@ def _speaker_after_quote(
     doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver
 ) -> Attribution | None:
     """'“...,” Tulsa police Chief Chuck Jordan said' read off the surface when the parse fails."""
-    if doc.text[quote.end_char - 1 : quote.end_char] == ".":
+    if len(quote) and quote[-1].text.endswith("."):  # not doc.text: it joins every token
         return None  # the quote ended its sentence: what follows is a new one
     index = quote.end
     while index < len(doc) and (

@@ -43,6 +43,9 @@ assert set(METHODS) == set(SUMMARY_METHODS), "bot.domain.limits.SUMMARY_METHODS 
 MIN_CANDIDATE_WORDS = 6  # shorter sentences are fragments, captions or datelines
 HEADING_MAX_WORDS = 14  # a line this short without final punctuation is a heading
 KL_MAX_CANDIDATES = 120  # KL's greedy search is quadratic in sentences and words
+# LexRank, TextRank, LSA and Reduction compare every sentence with every other: on a long page
+# only the first SUMY_MAX_CANDIDATES candidates are ranked (news puts the point first anyway).
+SUMY_MAX_CANDIDATES = 400
 
 # Lines that frame an article rather than tell it; only short ones are dropped, since a
 # caption or byline glued to a real sentence still carries the story.
@@ -142,12 +145,13 @@ def prepare(doc: Doc) -> Prepared:
     headings: list[str] = []
     paragraph = 0
     previous_end = 0
+    text_of_doc = doc.text  # Doc.text joins every token: build it once, not once per sentence
     for index, sent in enumerate(doc.sents):
         text = sent.text.strip()
         if not text:
             continue
         start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-        if "\n" in doc.text[previous_end:start]:
+        if "\n" in text_of_doc[previous_end:start]:
             paragraph += 1
         previous_end = start + len(text)
         words = tuple(t.text for t in sent if not t.is_space and any(c.isalnum() for c in t.text))
@@ -216,10 +220,14 @@ def _sumy_summarizer(method: str, wanted: int) -> Any:
 
 
 def sumy_scores(prepared: Prepared, method: str, wanted: int = 10) -> list[float]:
-    """Each candidate's rating by one sumy method (higher is better)."""
+    """Each candidate's rating by one sumy method (higher is better; -inf past the cap)."""
     candidates = prepared.candidates
     if not candidates:
         return []
+    most = KL_MAX_CANDIDATES if method == "kl" else SUMY_MAX_CANDIDATES
+    if len(candidates) > most:
+        ranked = sumy_scores(Prepared(candidates[:most], prepared.headings), method, wanted)
+        return ranked + [-math.inf] * (len(candidates) - most)
     document = sumy_document(prepared)
     ratings = _Ratings()
     summarizer = _sumy_summarizer(method, wanted)
@@ -321,13 +329,7 @@ def _ranking(
             candidates = [candidates[i] for i in kept]
             scores = [scores[i] for i in kept]
     else:
-        if method == "kl" and len(candidates) > KL_MAX_CANDIDATES:
-            prepared = Prepared(
-                prepared.candidates[:KL_MAX_CANDIDATES],
-                prepared.headings,
-            )
         scores = sumy_scores(prepared, method, wanted)
-        scores += [-math.inf] * (len(candidates) - len(scores))
         redundancy = 1.01
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
     return [candidates[i] for i in order], redundancy

@@ -21,6 +21,7 @@ def analysis_json(path: str, article: ExtractedArticle, analysis: Analysis) -> d
         "path": path,
         "title": article.title,
         "text": article.text,
+        "cut_from": article.cut_from,  # the text's full length when only its start was analysed
         "summary": {
             "method": analysis.summary.method,
             "sentences": list(analysis.summary.sentences),

@@ -40,6 +40,14 @@ def article_report(
         lines.append(" · ".join(meta))
     if article.url:
         lines.append(article.url)
+    if isinstance(article, StoredArticle) and article.pasted:
+        given = f"; its source is given as {article.given_url}" if article.given_url else ""
+        lines.append(f"(Pasted text, not fetched from any page{given}.)")
+    if article.cut_from:
+        lines.append(
+            f"(A very long text: only its first {len(article.text):,} characters "
+            f"of {article.cut_from:,} were analysed.)"
+        )
     lines.append("")
     lines.append(f"Summary ({analysis.summary.method}):")
     for sentence in analysis.summary.sentences:

@@ -17,7 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.analysis import AnalysisRequest, AnalyzedArticle, Analyzer
-from bot.domain.articles import ArticlePage, ArticleReport, SearchPage, StoredArticle, StoredQuote
+from bot.domain.articles import (
+    ArticleOrigin,
+    ArticlePage,
+    ArticleReport,
+    SearchPage,
+    StoredArticle,
+    StoredQuote,
+    is_article_id,
+)
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import FetchError, NotFoundError, UserFacingError
 from bot.domain.limits import (
@@ -44,7 +52,7 @@ log = logging.getLogger(__name__)
 
 PageFetcher = Callable[[str], Awaitable[FetchedPage]]
 
-_ARTICLE_NUMBER = re.compile(r"#?(\d{1,18})")
+_ARTICLE_NUMBER = re.compile(r"#?(\d+)")
 
 
 def is_link(target: str) -> bool:
@@ -148,7 +156,7 @@ class ArticleService:
                     await self.store.articles.remember_url(scope, url, stored.id)
                     return await self._report_stored(stored, method, sentences)
             request = AnalysisRequest(
-                data=page.text(),
+                data=await asyncio.to_thread(page.text),  # may guess the charset
                 name=page.url,
                 url=page.url,
                 content_type=page.content_type,
@@ -194,12 +202,15 @@ class ArticleService:
         """Store pasted text or an uploaded/local file (for paywalled articles and the CLI).
 
         `source_path` is the local file it was read from, kept so briefings can point to it.
+        The text is kept as its giver's: `url` is only the link they say it came from, never
+        a page this text stands for (a later summary of that link fetches the page itself).
         """
         method = check_summary_options(method, sentences)
         request = AnalysisRequest(
             data=data, name=name, url=url, title=title, method=method, sentences=sentences
         )
-        return await self._analyze_and_store(scope, request, added_by, source_path)
+        origin = ArticleOrigin.FILE if source_path else ArticleOrigin.PASTED
+        return await self._analyze_and_store(scope, request, added_by, source_path, origin=origin)
 
     async def add_link_or_file(
         self,
@@ -232,7 +243,7 @@ class ArticleService:
         if is_link(target):
             page = await self._fetch_article_page(target)
             request = AnalysisRequest(
-                data=page.text(),
+                data=await asyncio.to_thread(page.text),  # may guess the charset
                 name=page.url,
                 url=page.url,
                 content_type=page.content_type,
@@ -264,6 +275,7 @@ class ArticleService:
         source_path: str | None = None,
         *,
         also_known_as: tuple[str, ...] = (),
+        origin: ArticleOrigin = ArticleOrigin.FETCHED,
     ) -> ArticleReport:
         result = await self.analyzer.analyze(request)
         article = result.article
@@ -278,6 +290,7 @@ class ArticleService:
             now=self.now(),
             source_path=source_path,
             also_known_as=also_known_as,
+            origin=origin,
         )
         if not added.created:
             return await self._report_stored(added.article, request.method, request.sentences)
@@ -314,6 +327,8 @@ class ArticleService:
 
     async def article(self, scope: int, article_id: int) -> ArticleReport:
         """A stored article and its analysis, or NotFoundError."""
+        if not is_article_id(article_id):
+            raise NotFoundError(f"No article #{article_id} here.")
         stored = await self.store.articles.get(scope, article_id)
         analysis = await self.store.articles.analysis(scope, article_id) if stored else None
         if stored is None or analysis is None:
@@ -325,6 +340,8 @@ class ArticleService:
         text = reference.strip()
         match = _ARTICLE_NUMBER.fullmatch(text)
         if match:
+            if len(match.group(1)) > 19 or not is_article_id(int(match.group(1))):
+                raise NotFoundError(f"No article #{match.group(1)} here.")
             return int(match.group(1))
         stored = await self.store.articles.find_by_url(scope, text) if is_link(text) else None
         if stored is None:
@@ -342,7 +359,7 @@ class ArticleService:
         return ArticlePage(tuple(articles), total)
 
     async def remove_article(self, scope: int, article_id: int) -> None:
-        if not await self.store.articles.remove(scope, article_id):
+        if not is_article_id(article_id) or not await self.store.articles.remove(scope, article_id):
             raise NotFoundError(f"No article #{article_id} here.")
 
     async def search(

@@ -15,9 +15,11 @@ from bot.domain.analysis import Analysis, Country
 from bot.domain.articles import (
     AddResult,
     ArticleLead,
+    ArticleOrigin,
     CountrySentence,
     ExtractedArticle,
     StoredArticle,
+    is_article_id,
 )
 from bot.domain.urls import canonical_url, text_fingerprint
 from bot.domain.window import Window
@@ -34,7 +36,8 @@ log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = (
     "a.id, a.guild_id, a.url, a.canonical_url, a.title, a.byline, a.published, a.site_name,"
-    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language, a.source_path"
+    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language, a.source_path,"
+    " a.origin, a.given_url, a.cut_from"
 )
 # Separators inside group_concat: control characters that names and codes never contain.
 FIELD_SEPARATOR = "\x1f"
@@ -60,28 +63,35 @@ class SqliteArticles:
         added_by: int | None = None,
         source_path: str | None = None,
         also_known_as: Sequence[str] = (),
+        origin: ArticleOrigin = ArticleOrigin.FETCHED,
     ) -> AddResult:
         if not article.text.strip():
             raise ValueError("an article needs text")
-        url_key = canonical_url(article.url) if article.url else None
+        fetched = origin is ArticleOrigin.FETCHED
+        # Only a fetched page is kept under its URL; any other text's link is its giver's word.
+        url = article.url if fetched else None
+        url_key = canonical_url(url) if url else None
         text_hash = text_fingerprint(article.text)
-        aliases = [canonical_url(url) for url in also_known_as]
+        url_keys = [url_key, *(canonical_url(u) for u in also_known_as)] if fetched else []
         async with self._db.writing() as conn:
-            existing_id = await _find_duplicate(conn, scope, [url_key, *aliases], text_hash)
+            existing_id = await _find_duplicate(conn, scope, url_keys, text_hash)
             if existing_id is not None:
-                await _remember_urls(conn, scope, [url_key, *aliases], existing_id)
+                if fetched:
+                    await _confirm_fetched(conn, scope, existing_id, article, url_key)
+                await _remember_urls(conn, scope, url_keys, existing_id)
                 stored = await _get_article(conn, scope, existing_id)
                 assert stored is not None
                 return AddResult(stored, created=False)
             cursor = await conn.execute(
                 "INSERT INTO articles (guild_id, url, canonical_url, title, byline, published,"
                 " site_name, source_kind, text, text_hash, language, summary_method, added_at,"
-                " added_by, source_path) VALUES (:scope, :url, :canonical_url, :title, :byline,"
-                " :published, :site_name, :source_kind, :text, :text_hash, :language,"
-                " :summary_method, :added_at, :added_by, :source_path)",
+                " added_by, source_path, origin, given_url, cut_from) VALUES (:scope, :url,"
+                " :canonical_url, :title, :byline, :published, :site_name, :source_kind, :text,"
+                " :text_hash, :language, :summary_method, :added_at, :added_by, :source_path,"
+                " :origin, :given_url, :cut_from)",
                 {
                     "scope": scope,
-                    "url": article.url,
+                    "url": url,
                     "canonical_url": url_key,
                     "title": article.title,
                     "byline": article.byline,
@@ -95,12 +105,15 @@ class SqliteArticles:
                     "added_at": format_time(now),
                     "added_by": added_by,
                     "source_path": source_path,
+                    "origin": origin.value,
+                    "given_url": None if fetched else article.url,
+                    "cut_from": article.cut_from,
                 },
             )
             article_id = cursor.lastrowid
             assert article_id is not None
             await insert_analysis(conn, scope, article_id, analysis)
-            await _remember_urls(conn, scope, [url_key, *aliases], article_id)
+            await _remember_urls(conn, scope, url_keys, article_id)
             stored = await _get_article(conn, scope, article_id)
             assert stored is not None
         log.info("stored article %d in scope %s", article_id, scope)
@@ -108,10 +121,13 @@ class SqliteArticles:
 
     async def remember_url(self, scope: int, url: str, article_id: int) -> None:
         async with self._db.writing() as conn:
-            if await _get_article(conn, scope, article_id) is not None:
+            stored = await _get_article(conn, scope, article_id)
+            if stored is not None and stored.origin is ArticleOrigin.FETCHED:
                 await _remember_urls(conn, scope, [canonical_url(url)], article_id)
 
     async def get(self, scope: int, article_id: int) -> StoredArticle | None:
+        if not is_article_id(article_id):
+            return None  # no row can have it (and SQLite could not even bind it)
         async with self._db.reading() as conn:
             return await _get_article(conn, scope, article_id)
 
@@ -156,6 +172,8 @@ class SqliteArticles:
         return int(row["articles"]) if row else 0
 
     async def remove(self, scope: int, article_id: int) -> bool:
+        if not is_article_id(article_id):
+            return False
         async with self._db.writing() as conn:
             cursor = await conn.execute(
                 "DELETE FROM articles WHERE id = ? AND guild_id = ?", (article_id, scope)
@@ -317,6 +335,38 @@ async def _find_duplicate(
     return None if row is None else int(row["id"])
 
 
+async def _confirm_fetched(
+    conn: aiosqlite.Connection,
+    scope: int,
+    article_id: int,
+    page: ExtractedArticle,
+    url_key: str | None,
+) -> None:
+    """A fetched page whose text is a pasted or file article's: that text is now the page's.
+
+    The row becomes the fetched article, with the page's own link and metadata (a pasted title
+    was only its member's word); the member and file that first brought it are kept.
+    """
+    if url_key is None:
+        return
+    await conn.execute(
+        "UPDATE articles SET origin = :fetched, url = :url, canonical_url = :canonical_url,"
+        " title = coalesce(:title, title), byline = :byline, published = :published,"
+        " site_name = :site_name WHERE id = :id AND guild_id = :scope AND origin <> :fetched",
+        {
+            "fetched": ArticleOrigin.FETCHED.value,
+            "url": page.url,
+            "canonical_url": url_key,
+            "title": page.title,
+            "byline": page.byline,
+            "published": page.published,
+            "site_name": page.site_name,
+            "id": article_id,
+            "scope": scope,
+        },
+    )
+
+
 async def _remember_urls(
     conn: aiosqlite.Connection, scope: int, url_keys: Sequence[str | None], article_id: int
 ) -> None:
@@ -397,4 +447,7 @@ def _stored_article(row: aiosqlite.Row, summary: Iterable[str]) -> StoredArticle
         source_kind=row["source_kind"],
         language=row["language"],
         source_path=row["source_path"],
+        origin=ArticleOrigin(row["origin"]),
+        given_url=row["given_url"],
+        cut_from=row["cut_from"],
     )

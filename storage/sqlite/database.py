@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.errors import StorageError
 from storage.sqlite.schema import undo, user_version
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,26 @@ log = logging.getLogger(__name__)
 # Rows turned into objects between two awaits: a big read never holds the event loop for long
 # (500 article leads take ~2 ms of Python).
 ROWS_PER_CHUNK = 500
+
+
+# What the disk (not our SQL) did wrong, in SQLite's primary result codes, as users read it.
+_DISK_FAILURES = {
+    sqlite3.SQLITE_FULL: "the disk holding the database is full",
+    sqlite3.SQLITE_READONLY: "the database is read-only",
+    sqlite3.SQLITE_IOERR: "the disk holding the database failed to read or write",
+    sqlite3.SQLITE_CANTOPEN: "the database file could not be opened",
+}
+
+
+def disk_failure(error: BaseException) -> StorageError | None:
+    """A StorageError for SQLite errors the machine caused (full, read-only, failing disk)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(error, sqlite3.Error) or code is None:
+        return None
+    reason = _DISK_FAILURES.get(code & 0xFF)  # extended codes: SQLITE_IOERR_WRITE and kin
+    if reason is None:
+        return None
+    return StorageError(f"Nothing was saved: {reason}.")
 
 
 def format_time(moment: datetime) -> str:
@@ -107,9 +128,12 @@ class SqliteDatabase:
                 await conn.execute(f"SAVEPOINT {name}")
                 yield conn
                 await conn.execute(f"RELEASE {name}")
-            except BaseException:
+            except BaseException as error:
                 await undo(conn, f"ROLLBACK TO {name}")
                 await undo(conn, f"RELEASE {name}")
+                failure = disk_failure(error)
+                if failure is not None:
+                    raise failure from error
                 raise
             finally:
                 self._savepoints -= 1
@@ -121,8 +145,12 @@ class SqliteDatabase:
                 await conn.execute(begin)
                 yield conn
                 await conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as error:
                 await undo(conn, "ROLLBACK")
+                failure = disk_failure(error)
+                if failure is not None:  # a full disk is the machine's, not a bug: say it
+                    log.info("transaction on %s rolled back: %s", self.path, error)
+                    raise failure from error
                 raise
             finally:
                 self._owner = None

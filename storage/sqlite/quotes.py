@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.articles import StoredQuote
+from bot.domain.articles import StoredQuote, is_article_id
 from storage.sqlite.analyses import speaker_key
 from storage.sqlite.database import SqliteDatabase, parse_time
 
@@ -35,6 +35,8 @@ class SqliteQuotes:
             conditions.append("instr(q.speaker_key, ?) > 0")
             params.append(key)
         if article_id is not None:
+            if not is_article_id(article_id):
+                return []  # no article has it (and SQLite could not even bind it)
             conditions.append("a.id = ?")
             params.append(article_id)
         params.append(max(limit, 0))

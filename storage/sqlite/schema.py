@@ -28,6 +28,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.domain.errors import StorageError
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
@@ -116,11 +118,7 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migr
         # cannot be retried ("vtable constructor failed"). PRAGMA user_version does not check
         # the cookie, hence this statement first.
         await conn.execute("SELECT count(*) FROM sqlite_schema")
-        current = await user_version(conn)
-        if current > len(migrations):
-            raise RuntimeError(
-                f"database is at schema {current}, newer than this code ({len(migrations)})"
-            )
+        current = await _refuse_unknown(conn, len(migrations))
         pending = migrations[current:]
         for migration in pending:
             log.info("applying migration %s", migration.name)
@@ -136,13 +134,90 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migr
     return len(pending)
 
 
-async def open_database(path: Path) -> aiosqlite.Connection:
-    """A connection to `path` (created with its folders), our pragmas set, its schema current."""
+class NewerDatabaseError(RuntimeError):
+    """The file was migrated by newer code than this: its schema is unknown here."""
+
+
+class ForeignDatabaseError(RuntimeError):
+    """The file is an SQLite database of another program: never migrate someone else's data."""
+
+
+async def _refuse_unknown(conn: aiosqlite.Connection, known: int) -> int:
+    """The file's schema version, unless newer code or another program made it (raises)."""
+    current = await user_version(conn)
+    if current > known:
+        raise NewerDatabaseError(
+            f"the database is at schema {current}, newer than this code ({known}): "
+            "run a newer Diplobrief, or restore an older copy"
+        )
+    await _refuse_foreign(conn, current)
+    return current
+
+
+async def _refuse_foreign(conn: aiosqlite.Connection, version: int) -> None:
+    """A database with tables but no schema version, or a version but no articles table, was
+    not made by Diplobrief."""
+    async with conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) as cursor:
+        tables = {row[0] for row in await cursor.fetchall()}
+    if (version == 0 and tables) or (version > 0 and "articles" not in tables):
+        raise ForeignDatabaseError(
+            "this is another program's SQLite database (its tables are not Diplobrief's); "
+            "point DIPLOBRIEF_DATABASE at a new file"
+        )
+
+
+def _open_failure(path: Path, error: BaseException) -> StorageError:
+    """One line naming the file and what is wrong with it."""
+    if isinstance(error, NewerDatabaseError | ForeignDatabaseError):
+        reason = str(error)
+    elif isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
+        reason = "not a database (the file holds something else, or its start is damaged)"
+    elif isinstance(error, sqlite3.DatabaseError) and "malformed" in str(error):
+        reason = (
+            "the database is damaged (SQLite: database disk image is malformed); restore a backup"
+        )
+    elif isinstance(error, IsADirectoryError) or path.is_dir():
+        reason = "is a folder, not a database file"
+    elif isinstance(error, FileExistsError | NotADirectoryError) or _under_a_file(path):
+        reason = "cannot be created there: a file stands where its folder should be"
+    elif isinstance(error, PermissionError):
+        reason = "permission denied"
+    else:
+        reason = f"cannot be opened ({error})"
+    return StorageError(f"{path}: {reason}.")
+
+
+def _prepare_folder(path: Path) -> None:
+    """Create the database's folders; refuse a path that is itself a folder."""
+    if path.is_dir():
+        raise IsADirectoryError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = await aiosqlite.connect(path, isolation_level=None)
+
+
+def _under_a_file(path: Path) -> bool:
+    return any(parent.exists() and not parent.is_dir() for parent in path.parents)
+
+
+async def open_database(path: Path) -> aiosqlite.Connection:
+    """A connection to `path` (created with its folders), our pragmas set, its schema current.
+
+    A file that cannot be our database (random bytes, text, damaged, another program's, from
+    newer code, a folder, under a file) raises StorageError naming the file and the cause.
+    """
+    try:
+        # Checked before connecting: aiosqlite's thread outlives a failed connect.
+        await asyncio.to_thread(_prepare_folder, path)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as error:
+        raise _open_failure(path, error) from error
     try:
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA foreign_keys = ON")
+        # Before WAL is switched on (that rewrites the file's header): refuse someone else's
+        # file untouched. apply_migrations checks again inside its transaction.
+        await _refuse_unknown(connection, len(load_migrations()))
         # SQLite does not change into WAL inside a transaction (an error, or on a new file the
         # old mode kept without a word), so this cannot run under the migrations' write lock. It
         # comes first: the migrations and every later write then run in WAL, and only the first
@@ -153,6 +228,9 @@ async def open_database(path: Path) -> aiosqlite.Connection:
         if applied:
             log.info("applied %d migration(s) to %s", applied, path)
         connection.row_factory = aiosqlite.Row
+    except (OSError, sqlite3.Error, NewerDatabaseError, ForeignDatabaseError) as error:
+        await connection.close()
+        raise _open_failure(path, error) from error
     except BaseException:
         await connection.close()
         raise

@@ -337,6 +337,53 @@ class Driver:
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload)
         return record
 
+    async def send_dm_slash_command(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: p.FakeUser | None = None,
+        interaction_type: int = INTERACTION_APPLICATION_COMMAND,
+        focused: str | None = None,
+    ) -> InteractionRecord:
+        """A user runs ``/name`` in a DM with the bot: no guild, no member (what a misregistered
+        or crafted command delivers). ``interaction_type`` 4 with ``focused`` is autocomplete."""
+        user = user or self.state.member("pat_member").user
+        data = self._command_data(name, options or {}, guild_id=None, focused=focused)
+        dm_channel = {"id": str(p.new_snowflake()), "type": 1, "recipients": [user.payload()]}
+        interaction_id = p.new_snowflake()
+        token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.state.world.application_id),
+            "type": interaction_type,
+            "token": token,
+            "version": 1,
+            "channel_id": dm_channel["id"],
+            "channel": dm_channel,
+            "user": user.payload(),
+            "app_permissions": str(p.ALL_PERMISSIONS),
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"1": str(user.id)},
+            "context": 1,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "data": data,
+        }
+        record = InteractionRecord(
+            id=interaction_id,
+            token=token,
+            type=interaction_type,
+            payload=payload,
+            guild_id=None,
+            channel_id=int(dm_channel["id"]),
+            user=user,
+            created_at=asyncio.get_running_loop().time(),
+        )
+        self.state.interactions[interaction_id] = record
+        await self.gateway.dispatch("INTERACTION_CREATE", record.payload)
+        return record
+
     async def send_autocomplete(
         self,
         name: str,

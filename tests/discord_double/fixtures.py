@@ -116,6 +116,22 @@ class RunningBot:
             await self.wait_answered(record, timeout_s)
         return record
 
+    async def dm_slash(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str | None = None,
+        timeout_s: float = 5.0,
+    ) -> InteractionRecord:
+        """A user runs a slash command (or, with ``focused``, autocompletes it) in a DM."""
+        self.check_alive()
+        record = await self.double.send_dm_slash_command(
+            name, options, interaction_type=4 if focused else 2, focused=focused
+        )
+        await self.wait_answered(record, timeout_s)
+        return record
+
     async def autocomplete(
         self,
         name: str,

@@ -278,6 +278,20 @@ class DiscordDouble(DoubleState):
             place=place,
         )
 
+    async def send_dm_slash_command(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: p.FakeUser | None = None,
+        interaction_type: int = 2,
+        focused: str | None = None,
+    ) -> InteractionRecord:
+        """A user runs ``/name`` in a DM with the bot (no guild, no member)."""
+        return await self.driver.send_dm_slash_command(
+            name, options, user=user, interaction_type=interaction_type, focused=focused
+        )
+
     async def send_autocomplete(
         self,
         name: str,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.urls import canonical_url, text_fingerprint
+from bot.domain.errors import BadInputError
+from bot.domain.urls import canonical_url, checked_link, text_fingerprint
 from storage.sqlite.search import fts_query
 
 
@@ -68,3 +69,34 @@ def test_text_fingerprint_ignores_case_and_spacing() -> None:
 )
 def test_fts_query_quotes_every_term(query: str, expected: str | None) -> None:
     assert fts_query(query) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://example.com/a",
+        "<https://example.com/a?b=1>",
+        "  https://en.wikipedia.org/wiki/Treaty_of_Versailles_(1919)  ",
+        "http://[2001:db8::1]/a",
+    ],
+)
+def test_checked_link_accepts_one_address(typed: str) -> None:
+    assert checked_link(typed) == typed.strip().removeprefix("<").removesuffix(">")
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("not a link", "not a web link"),
+        ("ftp://example.com/a", "not a web link"),
+        ("https://example.com/a) [Free Nitro](https://evil.example/x", "spaces"),
+        ("https://example.com/a)[Free](https://evil.example/x", "brackets"),
+        ("https://example.com/a\nb", "spaces"),
+        ('https://example.com/"onmouseover', "quotes"),
+        ("https://example.com/a)", "brackets"),
+        ("https://example.com/" + "a" * 2100, "longer than 2,048"),
+    ],
+)
+def test_checked_link_refuses_anything_but_one_address(typed: str, reason: str) -> None:
+    with pytest.raises(BadInputError, match=reason):
+        checked_link(typed)

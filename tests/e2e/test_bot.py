@@ -25,7 +25,7 @@ def analyzer() -> Iterator[ProcessPoolAnalyzer]:
     """One real worker process for the module: it loads the model once, as in production."""
     pool = ProcessPoolAnalyzer(None, workers=1)
     yield pool
-    pool._pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown()
 
 
 @pytest.fixture

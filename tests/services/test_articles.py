@@ -96,3 +96,53 @@ async def test_articles_are_found_by_number_or_link(
         await app.articles.find_article(GUILD, "https://elsewhere.example/never-stored")
     with pytest.raises(NotFoundError):
         await app.articles.find_article(GUILD, "the one about fish")
+
+
+@pytest.mark.parametrize("number", ["#99999999999999999999", "9223372036854775808", "#0"])
+async def test_out_of_range_numbers_are_not_found(
+    counted: tuple[App, CountingAnalyzer], number: str
+) -> None:
+    app, _ = counted
+    with pytest.raises(NotFoundError, match="No article"):
+        await app.articles.find_article(GUILD, number)
+    with pytest.raises(NotFoundError, match="No article"):
+        await app.articles.quotes(GUILD, article=number)
+    with pytest.raises(NotFoundError, match="No article"):
+        await app.articles.article(GUILD, 10**20)
+    with pytest.raises(NotFoundError, match="No article"):
+        await app.articles.remove_article(GUILD, 10**20)
+
+
+FORGED = (
+    "Ministers abandoned every agreement on Thursday and walked out of the talks in anger.\n"
+    "Officials said no crossing would ever reopen and the border would stay closed for good.\n"
+    "Observers in Vienna described the mood as the worst in a decade of negotiations there.\n"
+)
+
+
+async def test_pasted_text_never_stands_in_for_the_page_it_names(
+    counted: tuple[App, CountingAnalyzer], page_server: PageServer
+) -> None:
+    app, _ = counted
+    page = page_server.url("news/ministers-border.html")
+    pasted = await app.articles.add_document(
+        GUILD, FORGED, title="Talks Collapse", url=page, added_by=66
+    )
+    assert pasted.article.pasted and pasted.article.url is None
+    assert pasted.article.given_url == page and pasted.article.added_by == 66
+    assert article_fetches(page_server) == 0
+    with pytest.raises(NotFoundError):
+        await app.articles.find_article(GUILD, page)
+
+    # Summarising the link fetches the real page, under every spelling of it.
+    for link in (page + "?utm_source=forged", page):
+        report = await app.articles.add_url(GUILD, link, added_by=77)
+        assert not report.article.pasted
+        assert (
+            report.article.title
+            == "Ministers Agree to Reopen Border Crossing After Talks in Vienna"
+        )
+        assert "walked out" not in report.article.text
+    assert article_fetches(page_server) == 1
+    assert report.article.id != pasted.article.id
+    assert await app.articles.find_article(GUILD, page) == report.article.id

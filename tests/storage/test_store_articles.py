@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 from storage_synthetic import assert_every_article_is_whole, at, make_pair, padded
 
+from bot.domain.articles import ArticleOrigin
 from bot.domain.scope import CONSOLE_SCOPE as CONSOLE
 from bot.domain.window import Window
 from storage import SqliteStore, Store
@@ -307,3 +308,61 @@ async def test_cancelled_add_leaves_a_whole_article_or_none(
         await store.articles.count(GUILD_A)
     assert_every_article_is_whole(db_path, padding=padding)
     assert (await store.articles.add(GUILD_A, *make_pair(100), now=at(100))).created
+
+
+async def test_pasted_text_is_never_found_by_the_link_it_was_given(store: Store) -> None:
+    claimed = "https://news.example.org/fisheries/1?utm_source=chat"
+    forged, analysis = make_pair(1, url=claimed)
+    pasted = await store.articles.add(
+        GUILD_A, forged, analysis, added_by=7, now=at(0), origin=ArticleOrigin.PASTED
+    )
+    assert pasted.created
+    assert pasted.article.origin == ArticleOrigin.PASTED and pasted.article.pasted
+    assert (pasted.article.url, pasted.article.canonical_url) == (None, None)
+    assert pasted.article.given_url == claimed
+    for variant in (claimed, "https://news.example.org/fisheries/1"):
+        assert await store.articles.find_by_url(GUILD_A, variant) is None
+
+    # The real page at that link is its own article, under its URL.
+    page, page_analysis = make_pair(2, url="https://news.example.org/fisheries/1")
+    fetched = await store.articles.add(GUILD_A, page, page_analysis, now=at(1))
+    assert fetched.created and fetched.article.id != pasted.article.id
+    assert await store.articles.find_by_url(GUILD_A, claimed) == fetched.article
+    await store.articles.remember_url(GUILD_A, "https://elsewhere.example/x", pasted.article.id)
+    assert await store.articles.find_by_url(GUILD_A, "https://elsewhere.example/x") is None
+
+
+async def test_a_fetched_page_with_a_pasted_articles_text_confirms_it(store: Store) -> None:
+    article, analysis = make_pair(3, url="https://e.example/claimed", title="Made-up title")
+    pasted = await store.articles.add(
+        GUILD_A, article, analysis, added_by=7, now=at(0), origin=ArticleOrigin.PASTED
+    )
+    page = replace(article, url="https://e.example/real", title="The page's own title")
+    again = await store.articles.add(
+        GUILD_A, page, analysis, now=at(1), also_known_as=["https://e.example/real?ref=x"]
+    )
+    assert not again.created and again.article.id == pasted.article.id
+    confirmed = again.article
+    assert confirmed.origin == ArticleOrigin.FETCHED
+    assert (confirmed.url, confirmed.title) == ("https://e.example/real", "The page's own title")
+    assert confirmed.added_by == 7
+    assert await store.articles.find_by_url(GUILD_A, "https://e.example/real") == confirmed
+    assert await store.articles.find_by_url(GUILD_A, "https://e.example/claimed") is None
+
+
+async def test_a_cut_article_remembers_how_long_it_was(store: Store) -> None:
+    article, analysis = make_pair(4)
+    added = await store.articles.add(
+        GUILD_A, replace(article, cut_from=935_000), analysis, now=at(0)
+    )
+    assert added.article.cut_from == 935_000
+    assert (await store.articles.get(GUILD_A, added.article.id)) == added.article
+
+
+@pytest.mark.parametrize("article_id", [0, -1, 2**63, 10**20])
+async def test_an_id_no_article_can_have_is_simply_absent(store: Store, article_id: int) -> None:
+    await store.articles.add(GUILD_A, *make_pair(1), now=at(0))
+    assert await store.articles.get(GUILD_A, article_id) is None
+    assert await store.articles.remove(GUILD_A, article_id) is False
+    assert await store.quotes.find(GUILD_A, article_id=article_id) == []
+    assert await store.articles.analysis(GUILD_A, article_id) is None

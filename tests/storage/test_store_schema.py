@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import aiosqlite
 import pytest
 from storage_synthetic import at, make_pair
 
+from bot.domain.errors import StorageError
 from storage import SqliteStore, Store
 from storage.sqlite.schema import Migration, apply_migrations, load_migrations, split_statements
 
@@ -32,6 +34,9 @@ EXPECTED_COLUMNS = {
         "added_at",
         "added_by",
         "source_path",
+        "origin",
+        "given_url",
+        "cut_from",
     },
     "summary_sentences": {"article_id", "position", "text", "sentence_index"},
     "entities": {"article_id", "position", "name", "label", "mentions", "title"},
@@ -142,7 +147,7 @@ async def test_database_from_newer_code_is_refused(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     with sqlite3.connect(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {len(load_migrations()) + 1}")
-    with pytest.raises(RuntimeError, match="newer than this code"):
+    with pytest.raises(StorageError, match="newer than this code"):
         await SqliteStore.open(db_path)
 
 
@@ -228,10 +233,12 @@ async def test_upgrading_gives_console_rows_the_reserved_scope(tmp_path: Path) -
     old = tmp_path / "old.db"
     async with aiosqlite.connect(old, isolation_level=None) as conn:
         assert await apply_migrations(conn, load_migrations()[:4]) == 4
+        # A fetched HTML page (a plain-text row with a link is taken for pasted text by 0009).
         await conn.execute(
-            "INSERT INTO articles (id, guild_id, url, canonical_url, text, text_hash,"
-            " summary_method, added_at) VALUES (1, NULL, 'https://e.org/a', 'https://e.org/a',"
-            " 'Envoys met.', 'h', 'lead', '2026-03-01T09:00:00.000000+00:00')"
+            "INSERT INTO articles (id, guild_id, url, canonical_url, source_kind, text,"
+            " text_hash, summary_method, added_at) VALUES (1, NULL, 'https://e.org/a',"
+            " 'https://e.org/a', 'html', 'Envoys met.', 'h', 'lead',"
+            " '2026-03-01T09:00:00.000000+00:00')"
         )
     async with await SqliteStore.open(old) as store:
         moved = await store.articles.get(0, 1)
@@ -243,3 +250,101 @@ async def test_closing_twice_is_harmless(db_path: Path) -> None:
     store = await SqliteStore.open(db_path)
     await store.close()
     await store.close()
+
+
+async def test_upgrading_keeps_pasted_text_away_from_the_link_it_was_given(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "old.db"
+    rows = [
+        # (id, url, source_kind, source_path): a fetched page, text pasted with a link, text
+        # pasted without one, a file read by the CLI.
+        (1, "https://e.org/page", "html", None),
+        (2, "https://e.org/forged", "text", None),
+        (3, None, "text", None),
+        (4, None, "text", "seeds/a.txt"),
+    ]
+    async with aiosqlite.connect(old, isolation_level=None) as conn:
+        assert await apply_migrations(conn, load_migrations()[:5]) == 5
+        for article_id, url, kind, path in rows:
+            await conn.execute(
+                "INSERT INTO articles (id, guild_id, url, canonical_url, source_kind, text,"
+                " text_hash, summary_method, added_at, source_path) VALUES (?, 9, ?, ?, ?, ?, ?,"
+                " 'lead', '2026-03-01T09:00:00.000000+00:00', ?)",
+                (article_id, url, url, kind, f"Envoys met {article_id}.", f"h{article_id}", path),
+            )
+            if url:
+                await conn.execute(
+                    "INSERT INTO article_urls (guild_id, canonical_url, article_id)"
+                    " VALUES (9, ?, ?)",
+                    (url, article_id),
+                )
+    async with await SqliteStore.open(old) as store:
+        page, forged, pasted, file = [await store.articles.get(9, i) for i in (1, 2, 3, 4)]
+        assert page is not None and page.origin == "fetched" and page.url == "https://e.org/page"
+        assert await store.articles.find_by_url(9, "https://e.org/page") == page
+        assert forged is not None and forged.origin == "pasted"
+        assert (forged.url, forged.given_url) == (None, "https://e.org/forged")
+        assert await store.articles.find_by_url(9, "https://e.org/forged") is None
+        assert pasted is not None and pasted.origin == "pasted"
+        assert file is not None and file.origin == "file"
+
+
+def _foreign(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (name TEXT)")
+
+
+def _newer(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE articles (id INTEGER)")
+        conn.execute("PRAGMA user_version = 99")
+
+
+def _versioned_without_our_tables(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER)")
+        conn.execute("PRAGMA user_version = 3")
+
+
+@pytest.mark.parametrize(
+    ("make", "cause"),
+    [
+        (lambda p: p.write_bytes(bytes(range(256)) * 64), "not a database"),
+        (lambda p: p.write_text("Minutes of the meeting\n" * 400), "not a database"),
+        (lambda p: p.mkdir(), "is a folder"),
+        (_foreign, "another program's SQLite database"),
+        (_versioned_without_our_tables, "another program's SQLite database"),
+        (_newer, "schema 99, newer than this code"),
+    ],
+)
+async def test_a_file_that_cannot_be_our_database_is_refused_in_one_line(
+    tmp_path: Path, make: Callable[[Path], None], cause: str
+) -> None:
+    path = tmp_path / "diplobrief.db"
+    make(path)
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(StorageError, match=cause) as refused:
+        await SqliteStore.open(path)
+    assert str(refused.value).startswith(f"{path}: ")
+    assert "\n" not in str(refused.value)
+    assert (path.read_bytes() if path.is_file() else None) == before  # left as it was
+
+
+async def test_a_truncated_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "diplobrief.db"
+    async with await SqliteStore.open(path) as store:
+        for number in range(1, 30):
+            await store.articles.add(9, *make_pair(number), now=at(number))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(StorageError, match=f"{path}: the database is damaged"):
+        async with await SqliteStore.open(path) as reopened:
+            await reopened.articles.newest(9, limit=100)  # if the schema page survived
+
+
+async def test_a_database_under_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    path = tmp_path / "data" / "diplobrief.db"
+    with pytest.raises(StorageError, match="a file stands where its folder should be"):
+        await SqliteStore.open(path)
