@@ -12,9 +12,11 @@ from bot.domain.analysis import Analysis, Country
 from bot.domain.articles import (
     AddResult,
     ArticleLead,
+    ArticleOrigin,
     CountrySentence,
     ExtractedArticle,
     StoredArticle,
+    is_article_id,
 )
 from bot.domain.urls import canonical_url, text_fingerprint
 from bot.domain.window import Window
@@ -25,7 +27,8 @@ log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = (
     "a.id, a.guild_id, a.url, a.canonical_url, a.title, a.byline, a.published, a.site_name,"
-    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language, a.source_path"
+    " a.text, a.added_at, a.added_by, a.summary_method, a.source_kind, a.language, a.source_path,"
+    " a.origin, a.given_url, a.cut_from"
 )
 # What str.strip() removes, for SQL's ltrim; and enough of an untitled text to title it by.
 _BLANK = "".join(c for c in map(chr, range(1, 0x3001)) if c.isspace())
@@ -49,12 +52,16 @@ class PostgresArticles:
         added_by: int | None = None,
         source_path: str | None = None,
         also_known_as: Sequence[str] = (),
+        origin: ArticleOrigin = ArticleOrigin.FETCHED,
     ) -> AddResult:
         if not article.text.strip():
             raise ValueError("an article needs text")
-        url_key = canonical_url(article.url) if article.url else None
+        fetched = origin is ArticleOrigin.FETCHED
+        # Only a fetched page is kept under its URL; any other text's link is its giver's word.
+        url = article.url if fetched else None
+        url_key = canonical_url(url) if url else None
         text_hash = text_fingerprint(article.text)
-        keys = [url_key, *(canonical_url(url) for url in also_known_as)]
+        keys = [url_key, *(canonical_url(u) for u in also_known_as)] if fetched else []
         aware(now)
         # Two processes may add the same article at once: READ COMMITTED lets both miss the
         # other's uncommitted row, and the unique indexes then refuse the second insert. The
@@ -62,7 +69,16 @@ class PostgresArticles:
         for attempt in (1, 2):
             try:
                 return await self._add_once(
-                    scope, article, analysis, url_key, text_hash, keys, now, added_by, source_path
+                    scope,
+                    article,
+                    analysis,
+                    url_key,
+                    text_hash,
+                    keys,
+                    now,
+                    added_by,
+                    source_path,
+                    origin,
                 )
             except asyncpg.UniqueViolationError:
                 if attempt == 2:
@@ -80,10 +96,14 @@ class PostgresArticles:
         now: datetime,
         added_by: int | None,
         source_path: str | None,
+        origin: ArticleOrigin,
     ) -> AddResult:
+        fetched = origin is ArticleOrigin.FETCHED
         async with self._db.writing() as conn:
             existing_id = await _find_duplicate(conn, scope, keys, text_hash)
             if existing_id is not None:
+                if fetched:
+                    await _confirm_fetched(conn, scope, existing_id, article, url_key)
                 await _remember_urls(conn, scope, keys, existing_id)
                 stored = await _get_article(conn, scope, existing_id)
                 assert stored is not None
@@ -91,11 +111,10 @@ class PostgresArticles:
             article_id = await conn.fetchval(
                 "INSERT INTO articles (guild_id, url, canonical_url, title, byline, published,"
                 " site_name, source_kind, text, text_hash, language, summary_method, added_at,"
-                " added_by, source_path)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-                " RETURNING id",
+                " added_by, source_path, origin, given_url, cut_from) VALUES ($1, $2, $3, $4, $5,"
+                " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
                 scope,
-                article.url,
+                article.url if fetched else None,
                 url_key,
                 article.title,
                 article.byline,
@@ -109,6 +128,9 @@ class PostgresArticles:
                 now,
                 added_by,
                 source_path,
+                origin.value,
+                None if fetched else article.url,
+                article.cut_from,
             )
             await insert_analysis(conn, scope, article_id, analysis)
             await _remember_urls(conn, scope, keys, article_id)
@@ -119,15 +141,18 @@ class PostgresArticles:
 
     async def remember_url(self, scope: int, url: str, article_id: int) -> None:
         async with self._db.writing() as conn:
-            if await _get_article(conn, scope, article_id) is not None:
+            stored = await _get_article(conn, scope, article_id)
+            if stored is not None and stored.origin is ArticleOrigin.FETCHED:
                 await _remember_urls(conn, scope, [canonical_url(url)], article_id)
 
     async def get(self, scope: int, article_id: int) -> StoredArticle | None:
+        if not is_article_id(article_id):
+            return None  # no row can have it (and it would not fit a bigint)
         async with self._db.reading() as conn:
             return await _get_article(conn, scope, article_id)
 
     async def get_many(self, scope: int, article_ids: Iterable[int]) -> list[StoredArticle]:
-        wanted = list(dict.fromkeys(int(article_id) for article_id in article_ids))
+        wanted = [i for i in dict.fromkeys(int(a) for a in article_ids) if is_article_id(i)]
         if not wanted:
             return []
         async with self._db.reading() as conn:
@@ -163,6 +188,8 @@ class PostgresArticles:
             )
 
     async def remove(self, scope: int, article_id: int) -> bool:
+        if not is_article_id(article_id):
+            return False
         async with self._db.writing() as conn:
             status = await conn.execute(
                 "DELETE FROM articles WHERE id = $1 AND guild_id = $2", article_id, scope
@@ -285,7 +312,7 @@ class PostgresArticles:
         return (await self.analyses(scope, [article_id])).get(article_id)
 
     async def analyses(self, scope: int, article_ids: Iterable[int]) -> dict[int, Analysis]:
-        ids = sorted({int(article_id) for article_id in article_ids})
+        ids = sorted({int(a) for a in article_ids if is_article_id(int(a))})
         async with self._db.reading() as conn:
             return await load_analyses(conn, scope, ids)
 
@@ -310,6 +337,33 @@ async def _find_duplicate(
         "SELECT id FROM articles WHERE guild_id = $1 AND text_hash = $2", scope, text_hash
     )
     return None if found is None else int(found)
+
+
+async def _confirm_fetched(
+    conn: asyncpg.Connection,
+    scope: int,
+    article_id: int,
+    page: ExtractedArticle,
+    url_key: str | None,
+) -> None:
+    """A fetched page whose text is a pasted or file article's: that text is now the page's
+    (its own link and metadata; the member and file that first brought it are kept)."""
+    if url_key is None:
+        return
+    await conn.execute(
+        "UPDATE articles SET origin = $1, url = $2, canonical_url = $3,"
+        " title = coalesce($4, title), byline = $5, published = $6, site_name = $7"
+        " WHERE id = $8 AND guild_id = $9 AND origin <> $1",
+        ArticleOrigin.FETCHED.value,
+        page.url,
+        url_key,
+        page.title,
+        page.byline,
+        page.published,
+        page.site_name,
+        article_id,
+        scope,
+    )
 
 
 async def _remember_urls(
@@ -369,4 +423,7 @@ def _stored_article(row: asyncpg.Record, summary: Iterable[str]) -> StoredArticl
         source_kind=row["source_kind"],
         language=row["language"],
         source_path=row["source_path"],
+        origin=ArticleOrigin(row["origin"]),
+        given_url=row["given_url"],
+        cut_from=row["cut_from"],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.articles import StoredQuote
+from bot.domain.articles import StoredQuote, is_article_id
 from storage.postgres.analyses import speaker_key
 from storage.postgres.database import PostgresDatabase, utc
 
@@ -33,6 +33,8 @@ class PostgresQuotes:
             params.append(key)
             conditions.append(f"strpos(q.speaker_key, ${len(params)}) > 0")
         if article_id is not None:
+            if not is_article_id(article_id):
+                return []  # no article has it (and it would not fit a bigint)
             params.append(article_id)
             conditions.append(f"a.id = ${len(params)}")
         params.append(max(limit, 0))
