@@ -31,6 +31,7 @@ from bot.domain.feeds import (
     FeedListing,
     FeedSubscription,
     LiveCandidate,
+    LiveChannel,
     LiveNotice,
     LivePost,
 )
@@ -418,8 +419,10 @@ class FeedRepository(Protocol):
         """A stored feed article to tell in a live channel (in the article's transaction)."""
         ...
 
-    async def pending_live(self, *, limit: int = 200) -> list[LiveCandidate]:
-        """Live candidates not handled yet, oldest first (every scope)."""
+    async def pending_live(
+        self, *, limit: int = 200, channel: LiveChannel | None = None
+    ) -> list[LiveCandidate]:
+        """Live candidates not handled yet, oldest first (every scope, or one channel's)."""
         ...
 
     async def finish_live_candidate(
@@ -432,8 +435,9 @@ class FeedRepository(Protocol):
         """A channel's live posts since a moment, oldest first."""
         ...
 
-    async def live_posts_to_finish(self) -> list[LivePost]:
-        """Posts not yet accepted by Discord, or changed since last shown (every scope)."""
+    async def live_posts_to_finish(self, channel: LiveChannel | None = None) -> list[LivePost]:
+        """Posts not yet accepted by Discord, or changed since last shown (every scope, or
+        one channel's)."""
         ...
 
     async def create_live_post(self, candidate: LiveCandidate, *, now: datetime) -> LivePost:
@@ -464,8 +468,25 @@ class FeedRepository(Protocol):
         """A short notice for a live channel."""
         ...
 
-    async def pending_notices(self) -> list[LiveNotice]:
-        """Notices not sent yet (every scope)."""
+    async def pending_notices(self, channel: LiveChannel | None = None) -> list[LiveNotice]:
+        """Notices not sent yet (every scope, or one channel's)."""
+        ...
+
+    async def claim_live_channels(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int
+    ) -> list[LiveChannel]:
+        """Channels with live work waiting and no live lease, leased to `owner` (the longest
+        waiting first): each channel's work is done by one process at a time."""
+        ...
+
+    async def renew_live_channel(
+        self, channel: LiveChannel, *, owner: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """Extend `owner`'s lease from `now`; False if another process holds the channel."""
+        ...
+
+    async def release_live_channel(self, channel: LiveChannel, *, owner: str) -> None:
+        """Give the channel's lease back (if `owner` still holds it)."""
         ...
 
     async def notice_sent(self, notice_id: int, *, now: datetime) -> None:

@@ -234,6 +234,16 @@ class LiveCandidate:
     feed_id: int | None = None
 
 
+@dataclass(frozen=True)
+class LiveChannel:
+    """A live channel with work waiting (candidates, posts to finish, notices), leased to the
+    one process that does it: whether an article joins a posted story depends on the channel's
+    earlier posts, so a channel's live work is never done by two processes at once."""
+
+    scope: int
+    channel_id: int
+
+
 # --- pure rules ---------------------------------------------------------------------------------
 
 

@@ -15,11 +15,17 @@ from bot.domain.feeds import (
     FeedListing,
     FeedSubscription,
     LiveCandidate,
+    LiveChannel,
     LiveNotice,
     LivePost,
 )
 from bot.domain.urls import canonical_url
 from storage.sqlite.database import SqliteDatabase, format_time, optional_time, parse_time
+
+_TO_FINISH = (
+    "(p.status = 'sending' OR (p.status = 'posted' AND"
+    " (p.rendered_at IS NULL OR p.rendered_at < p.updated_at)))"
+)
 
 log = logging.getLogger(__name__)
 
@@ -474,14 +480,17 @@ class SqliteFeeds:
                 (scope, channel_id, article_id, feed_id, format_time(now)),
             )
 
-    async def pending_live(self, *, limit: int = 200) -> list[LiveCandidate]:
+    async def pending_live(
+        self, *, limit: int = 200, channel: LiveChannel | None = None
+    ) -> list[LiveCandidate]:
+        where, args = _in_channel(channel)
         async with (
             self._db.reading() as conn,
             conn.execute(
                 "SELECT id, guild_id, channel_id, article_id, feed_id, created_at"
-                " FROM live_candidates WHERE outcome = 'pending' ORDER BY created_at, id"
-                " LIMIT ?",
-                (limit,),
+                f" FROM live_candidates WHERE outcome = 'pending'{where}"
+                " ORDER BY created_at, id LIMIT ?",
+                (*args, limit),
             ) as cursor,
         ):
             return [
@@ -516,13 +525,12 @@ class SqliteFeeds:
         ):
             return [_post(row) for row in await cursor.fetchall()]
 
-    async def live_posts_to_finish(self) -> list[LivePost]:
+    async def live_posts_to_finish(self, channel: LiveChannel | None = None) -> list[LivePost]:
+        where, args = _in_channel(channel, "p.")
         async with (
             self._db.reading() as conn,
             conn.execute(
-                f"{_POST_SELECT} WHERE p.status = 'sending' OR (p.status = 'posted' AND"
-                " (p.rendered_at IS NULL OR p.rendered_at < p.updated_at))"
-                " ORDER BY p.created_at, p.id"
+                f"{_POST_SELECT} WHERE {_TO_FINISH}{where} ORDER BY p.created_at, p.id", args
             ) as cursor,
         ):
             return [_post(row) for row in await cursor.fetchall()]
@@ -607,12 +615,14 @@ class SqliteFeeds:
                 (scope, channel_id, text, format_time(now)),
             )
 
-    async def pending_notices(self) -> list[LiveNotice]:
+    async def pending_notices(self, channel: LiveChannel | None = None) -> list[LiveNotice]:
+        where, args = _in_channel(channel)
         async with (
             self._db.reading() as conn,
             conn.execute(
                 "SELECT id, guild_id, channel_id, text, created_at FROM live_notices"
-                " WHERE sent_at IS NULL ORDER BY id"
+                f" WHERE sent_at IS NULL{where} ORDER BY id",
+                args,
             ) as cursor,
         ):
             return [
@@ -631,6 +641,72 @@ class SqliteFeeds:
             await conn.execute(
                 "UPDATE live_notices SET sent_at = ? WHERE id = ?", (format_time(now), notice_id)
             )
+
+    # --- live channel leases (one poster does a channel's live work at a time) ---------------
+
+    async def claim_live_channels(
+        self, now: datetime, *, owner: str, lease: timedelta, limit: int
+    ) -> list[LiveChannel]:
+        stamp = format_time(now)
+        async with self._db.writing() as conn:  # the write lock: claims never overlap
+            async with conn.execute(
+                "SELECT w.guild_id, w.channel_id FROM ("
+                "  SELECT guild_id, channel_id, created_at FROM live_candidates"
+                "  WHERE outcome = 'pending'"
+                f" UNION ALL SELECT guild_id, channel_id, created_at FROM live_posts p"
+                f"  WHERE {_TO_FINISH}"
+                "  UNION ALL SELECT guild_id, channel_id, created_at FROM live_notices"
+                "  WHERE sent_at IS NULL) w"
+                " WHERE NOT EXISTS (SELECT 1 FROM live_channel_leases l"
+                "  WHERE l.guild_id = w.guild_id AND l.channel_id = w.channel_id"
+                "  AND l.lease_until > ?)"
+                " GROUP BY w.guild_id, w.channel_id"
+                " ORDER BY min(w.created_at), w.guild_id, w.channel_id LIMIT ?",
+                (stamp, max(limit, 0)),
+            ) as cursor:
+                channels = [
+                    LiveChannel(row["guild_id"], row["channel_id"])
+                    for row in await cursor.fetchall()
+                ]
+            await conn.executemany(
+                "INSERT INTO live_channel_leases (guild_id, channel_id, owner, lease_until)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, channel_id) DO UPDATE"
+                " SET owner = excluded.owner, lease_until = excluded.lease_until",
+                [
+                    (channel.scope, channel.channel_id, owner, format_time(now + lease))
+                    for channel in channels
+                ],
+            )
+        return channels
+
+    async def renew_live_channel(
+        self, channel: LiveChannel, *, owner: str, now: datetime, lease: timedelta
+    ) -> bool:
+        async with self._db.writing() as conn:
+            cursor = await conn.execute(
+                "UPDATE live_channel_leases SET lease_until = ?"
+                " WHERE guild_id = ? AND channel_id = ? AND owner = ?",
+                (format_time(now + lease), channel.scope, channel.channel_id, owner),
+            )
+            return cursor.rowcount > 0
+
+    async def release_live_channel(self, channel: LiveChannel, *, owner: str) -> None:
+        async with self._db.writing() as conn:
+            await conn.execute(
+                "UPDATE live_channel_leases SET owner = NULL, lease_until = NULL"
+                " WHERE guild_id = ? AND channel_id = ? AND owner = ?",
+                (channel.scope, channel.channel_id, owner),
+            )
+
+
+def _in_channel(channel: LiveChannel | None, prefix: str = "") -> tuple[str, tuple[int, ...]]:
+    """An AND clause limiting a query to one live channel (or nothing), and its arguments."""
+    if channel is None:
+        return "", ()
+    return (
+        f" AND {prefix}guild_id = ? AND {prefix}channel_id = ?",
+        (channel.scope, channel.channel_id),
+    )
 
 
 async def _feed_row(conn: aiosqlite.Connection, feed_id: int) -> Feed | None:
