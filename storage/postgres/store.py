@@ -9,6 +9,7 @@ from storage.postgres.articles import PostgresArticles
 from storage.postgres.channels import PostgresChannels
 from storage.postgres.database import PostgresDatabase
 from storage.postgres.digests import PostgresDigests
+from storage.postgres.feeds import PostgresFeeds
 from storage.postgres.quotes import PostgresQuotes
 from storage.postgres.schema import open_pool
 from storage.postgres.search import PostgresSearch
@@ -29,6 +30,7 @@ class PostgresStore:
         self._quotes = PostgresQuotes(database)
         self._channels = PostgresChannels(database)
         self._digests = PostgresDigests(database)
+        self._feeds = PostgresFeeds(database)
         self._send_slots = PostgresSendSlots(database)
 
     @classmethod
@@ -58,6 +60,10 @@ class PostgresStore:
     @property
     def digests(self) -> PostgresDigests:
         return self._digests
+
+    @property
+    def feeds(self) -> PostgresFeeds:
+        return self._feeds
 
     @property
     def send_slots(self) -> PostgresSendSlots:

@@ -4,11 +4,13 @@ with a complete poll, failures, and live posts recorded before they are sent."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage_synthetic import make_pair
 
+from bot.domain.feeds import LiveChannel
 from storage import Store
 
 GUILD_A = 101
@@ -151,3 +153,88 @@ async def test_an_item_is_seen_only_with_its_stored_article(store: Store) -> Non
     assert await store.feeds.live_posts_to_finish() == []
     assert await store.feeds.live_posts_made(GUILD_A, 9, NOW - timedelta(hours=1)) == 1
     assert await store.feeds.live_posts(GUILD_B, 9, NOW - timedelta(hours=1)) == []
+
+
+async def test_claimers_at_once_share_the_due_feeds_without_overlap(store: Store) -> None:
+    ids = [
+        (await subscribe(store, GUILD_A, f"https://f{n}.example/rss", limit=50)).feed.id
+        for n in range(30)
+    ]
+    lease = timedelta(minutes=1)
+    claims = await asyncio.gather(
+        *(store.feeds.claim_due(NOW, limit=10, lease=lease) for _ in range(4))
+    )
+    claimed = [feed.id for claim in claims for feed in claim]
+    assert sorted(claimed) == sorted(ids)  # every feed polled by one claimer, none by two
+
+
+async def test_servers_subscribing_at_once_share_one_feed_row_and_the_limit_holds(
+    store: Store,
+) -> None:
+    added = await asyncio.gather(*(subscribe(store, 1000 + n, limit=5) for n in range(8)))
+    assert all(result is not None and result.created for result in added)
+    assert len({result.feed.id for result in added}) == 1
+    assert len(await store.feeds.subscribers(added[0].feed.id)) == 8
+    urls = [f"https://g{n}.example/rss" for n in range(8)]
+    at_once = await asyncio.gather(*(subscribe(store, GUILD_B, url, limit=5) for url in urls))
+    assert sum(result is not None for result in at_once) == 5
+    assert await store.feeds.count(GUILD_B) == 5
+
+
+async def test_the_last_reader_leaving_as_another_server_arrives_keeps_the_feed(
+    store: Store,
+) -> None:
+    first = await subscribe(store, GUILD_A)
+    removed, second = await asyncio.gather(
+        store.feeds.unsubscribe(GUILD_A, first.subscription.id), subscribe(store, GUILD_B)
+    )
+    assert removed and second is not None
+    [listing] = await store.feeds.subscriptions(GUILD_B)
+    assert listing.feed.id == second.feed.id
+    assert await store.feeds.feed(second.feed.id) is not None
+
+
+async def test_a_live_channel_is_one_posters_until_released_or_expired(store: Store) -> None:
+    lease = timedelta(seconds=60)
+    for minute, channel in enumerate((31, 32, 33)):
+        await store.feeds.add_notice(
+            GUILD_A, channel, "paused", now=NOW + timedelta(minutes=minute)
+        )
+    first = await store.feeds.claim_live_channels(NOW, owner="a", lease=lease, limit=1)
+    assert first == [LiveChannel(GUILD_A, 31)]  # the longest waiting first
+    second = await store.feeds.claim_live_channels(NOW, owner="b", lease=lease, limit=10)
+    assert second == [LiveChannel(GUILD_A, 32), LiveChannel(GUILD_A, 33)]
+    assert await store.feeds.claim_live_channels(NOW, owner="c", lease=lease, limit=10) == []
+    assert not await store.feeds.renew_live_channel(first[0], owner="b", now=NOW, lease=lease)
+    assert await store.feeds.renew_live_channel(first[0], owner="a", now=NOW, lease=lease)
+    [notice] = await store.feeds.pending_notices(first[0])
+    assert notice.channel_id == 31
+    await store.feeds.release_live_channel(first[0], owner="someone else")  # changes nothing
+    assert await store.feeds.claim_live_channels(NOW, owner="c", lease=lease, limit=10) == []
+    await store.feeds.release_live_channel(first[0], owner="a")
+    again = await store.feeds.claim_live_channels(NOW, owner="c", lease=lease, limit=10)
+    assert again == [LiveChannel(GUILD_A, 31)]
+    await store.feeds.notice_sent(notice.id, now=NOW)  # C did 31's work
+    await store.feeds.release_live_channel(again[0], owner="c")
+    # B's process died holding 32 and 33: after the lease another poster takes them; a
+    # channel with nothing waiting (31) is nobody's work.
+    later = NOW + lease
+    taken = await store.feeds.claim_live_channels(later, owner="d", lease=lease, limit=10)
+    assert taken == [LiveChannel(GUILD_A, 32), LiveChannel(GUILD_A, 33)]
+    assert not await store.feeds.renew_live_channel(taken[0], owner="b", now=later, lease=lease)
+    assert await store.feeds.claim_live_channels(later, owner="e", lease=lease, limit=10) == []
+
+
+async def test_posters_at_once_share_the_live_channels_without_overlap(store: Store) -> None:
+    channels = list(range(40, 60))
+    for channel in channels:
+        await store.feeds.add_notice(GUILD_B, channel, "paused", now=NOW)
+    lease = timedelta(seconds=60)
+    claims = await asyncio.gather(
+        *(
+            store.feeds.claim_live_channels(NOW, owner=f"p{i}", lease=lease, limit=8)
+            for i in range(4)
+        )
+    )
+    claimed = [channel.channel_id for claim in claims for channel in claim]
+    assert sorted(claimed) == channels
