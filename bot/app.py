@@ -24,6 +24,7 @@ from bot.fetch import (
 from bot.services.articles import ArticleService
 from bot.services.briefings import BriefingService
 from bot.services.digests import DigestService
+from bot.services.feed_loop import FeedLoop
 from bot.services.feed_poller import FeedPoller
 from bot.services.feeds import FeedService
 from bot.services.live import LivePoster, LiveSender
@@ -53,7 +54,12 @@ class App:
             sender,
             now=self.clock,
             per_hour=self.settings.live_per_hour,
+            lease=timedelta(seconds=self.settings.job_lease_s),
         )
+
+    def feed_loop(self, sender: LiveSender) -> FeedLoop:
+        """This process's share of the feed work (polls and live posts), over a sender."""
+        return FeedLoop(self.feed_poller, self.live_poster(sender), self.clock)
 
     pictures: PictureService
 

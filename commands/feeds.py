@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from typing import TYPE_CHECKING
@@ -16,9 +15,8 @@ from bot.domain.errors import PermissionDeniedError, UserFacingError
 from bot.domain.feeds import FEEDS_PER_PAGE, LiveNotice, LivePost
 from bot.domain.scope import guild_scope
 from bot.domain.stories import Story
+from bot.services.feed_loop import FeedLoop
 from bot.services.feeds import check_feed_filters
-from bot.services.live import LivePoster
-from bot.services.scheduler import Sleep
 from bot.services.tasks import BackgroundTasks
 from commands import embeds
 from commands.articles import require_url
@@ -30,8 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_IDLE_S = 60.0  # the loop looks again at least this often
-RETRY_S = 30.0
 MAX_OPML_ATTACHMENT = 2_000_000
 
 
@@ -110,16 +106,13 @@ class FeedCog(commands.Cog):
         default_permissions=discord.Permissions(manage_channels=True),
     )
 
-    def __init__(
-        self, bot: DiplobriefBot, *, run_poller: bool = True, sleep: Sleep = asyncio.sleep
-    ) -> None:
+    def __init__(self, bot: DiplobriefBot, *, run_poller: bool = True) -> None:
         self.bot = bot
-        self.live: LivePoster = bot.app.live_poster(DiscordLiveSender(bot))
+        # The same loop `diplobrief worker` runs: the Store's claims share the work out.
+        self.loop: FeedLoop = bot.app.feed_loop(DiscordLiveSender(bot))
         self.run_poller = run_poller
-        self._sleep = sleep
-        self._wake = asyncio.Event()
         self.tasks = BackgroundTasks()
-        bot.app.feeds.on_change(self._wake.set)
+        bot.app.feeds.on_change(self.loop.wake)
 
     async def cog_load(self) -> None:
         if self.run_poller:
@@ -129,38 +122,12 @@ class FeedCog(commands.Cog):
         await self.tasks.cancel_all()
 
     async def run_once(self) -> None:
-        """One pass: posts left unfinished (a restart), due feeds polled, new stories posted.
-
-        Live work comes first too, so a story stored but not posted before a crash is posted
-        at once after the restart, not after the next poll (tests call this)."""
-        await self.live.run_once()
-        await self.bot.app.feed_poller.poll_due()
-        await self.live.run_once()
+        """One pass of the feed work (tests call this)."""
+        await self.loop.run_once()
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
-        while True:
-            self._wake.clear()
-            delay = RETRY_S
-            try:
-                await self.run_once()
-                due = await self.bot.app.feed_poller.next_due()
-                delay = MAX_IDLE_S
-                if due is not None:
-                    seconds = (due - self.bot.app.clock()).total_seconds()
-                    delay = max(0.0, min(seconds, MAX_IDLE_S))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("feed pass failed; trying again in %.0f s", delay)
-            sleeper = asyncio.ensure_future(self._sleep(delay))
-            waker = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in (sleeper, waker):
-                    task.cancel()
-                await asyncio.gather(sleeper, waker, return_exceptions=True)
+        await self.loop.run_forever()
 
     @feed.command(name="add", description="Read a news feed (or the feed a news page names)")
     @app_commands.describe(

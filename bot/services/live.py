@@ -9,12 +9,19 @@
 - Exactly once: a post is recorded ("sending") before Discord is asked, with a nonce derived
   from its row; after a crash it is sent again with the same nonce, which Discord dedupes.
   A "sending" post older than Discord's nonce memory is given up rather than risk a double.
+- Any process may do live work: a pass claims the channels with work waiting
+  (`store.feeds.claim_live_channels`, with a lease renewed before each step), so a channel's
+  candidates and posts are handled by one process at a time, and a dead process's channels
+  are taken by another once its lease runs out (still inside the nonce window).
 - This module holds no Discord objects: a `LiveSender` (the Discord front end's) posts.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,6 +35,7 @@ from bot.domain.feeds import (
     LIVE_MAX_DELAY,
     LIVE_STORY_WINDOW,
     LiveCandidate,
+    LiveChannel,
     LiveNotice,
     LivePost,
 )
@@ -42,6 +50,10 @@ log = logging.getLogger(__name__)
 # Discord dedupes a nonce "in the past few minutes": past this a send is not repeated.
 NONCE_DEDUPE_WINDOW = timedelta(minutes=2)
 LIVE_SENTENCES = 3
+# A claimed channel is this poster's for this long past its last step; below the nonce window,
+# so a post its dead process left "sending" is sent again by another process, not abandoned.
+LEASE = timedelta(seconds=60)
+CHANNELS_PER_PASS = 50
 
 
 class LiveSender(Protocol):
@@ -88,6 +100,8 @@ class LivePoster:
         now: Clock = utc_now,
         per_hour: int = DEFAULT_LIVE_PER_HOUR,
         nonce_window: timedelta = NONCE_DEDUPE_WINDOW,
+        owner: str | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.store = store
         self.analyzer = analyzer
@@ -95,23 +109,55 @@ class LivePoster:
         self.now = now
         self.per_hour = per_hour
         self.nonce_window = nonce_window
+        # Who holds a channel: unique per poster, readable in the database when debugging.
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = lease
 
     async def run_once(self, now: datetime | None = None) -> dict[str, int]:
-        """Finish interrupted posts, handle pending candidates, redo stale edits, send notices."""
+        """In each channel this pass claims: finish interrupted posts, handle pending
+        candidates, redo stale edits, send notices."""
         moment = now or self.now()
         counts: dict[str, int] = {}
+        channels = await self.store.feeds.claim_live_channels(
+            self.now(), owner=self.owner, lease=self.lease, limit=CHANNELS_PER_PASS
+        )
+        for channel in channels:
+            try:
+                await self._channel_pass(channel, moment, counts)
+            finally:
+                await self.store.feeds.release_live_channel(channel, owner=self.owner)
+        if counts:
+            log.info("live pass: %s", counts)
+        return counts
 
-        def count(outcome: str) -> None:
-            counts[outcome] = counts.get(outcome, 0) + 1
+    async def _holding(self, channel: LiveChannel) -> bool:
+        """Renew the channel's lease before a step; False if another process took it over."""
+        held = await self.store.feeds.renew_live_channel(
+            channel, owner=self.owner, now=self.now(), lease=self.lease
+        )
+        if not held:
+            log.warning("live channel %d: lease lost, left to its new holder", channel.channel_id)
+        return held
 
-        for post in await self.store.feeds.live_posts_to_finish():
+    async def _channel_pass(
+        self, channel: LiveChannel, moment: datetime, counts: dict[str, int]
+    ) -> None:
+        for post in await self.store.feeds.live_posts_to_finish(channel):
+            if not await self._holding(channel):
+                return
             await self._finish(post, moment)
-        for candidate in await self.store.feeds.pending_live():
+        for candidate in await self.store.feeds.pending_live(channel=channel):
+            if not await self._holding(channel):
+                return
             outcome = await self._candidate_safely(candidate, moment)
-            count(outcome)
-        for post in await self.store.feeds.live_posts_to_finish():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        for post in await self.store.feeds.live_posts_to_finish(channel):
+            if not await self._holding(channel):
+                return
             await self._finish(post, moment)
-        for notice in await self.store.feeds.pending_notices():
+        for notice in await self.store.feeds.pending_notices(channel):
+            if not await self._holding(channel):
+                return
             try:
                 await self.sender.send_notice(notice)
             except (DeliveryRefused, DeliveryRejected) as error:
@@ -120,9 +166,6 @@ class LivePoster:
                 log.exception("live notice %d: outcome unknown, tried again later", notice.id)
                 continue
             await self.store.feeds.notice_sent(notice.id, now=moment)
-        if counts:
-            log.info("live pass: %s", counts)
-        return counts
 
     async def _candidate_safely(self, candidate: LiveCandidate, now: datetime) -> str:
         try:
@@ -156,11 +199,8 @@ class LivePoster:
         if told:
             await store.feeds.extend_live_post(candidate, told[-1].id, now=now)
             return "edited"
-        waiting = {
-            c.article_id
-            for c in await store.feeds.pending_live()
-            if c.scope == candidate.scope and c.channel_id == candidate.channel_id
-        }
+        channel = LiveChannel(candidate.scope, candidate.channel_id)
+        waiting = {c.article_id for c in await store.feeds.pending_live(channel=channel)}
         if others - waiting:
             # The server has this story already (stored before, or deferred): not new.
             await store.feeds.finish_live_candidate(candidate.id, "seen", now=now)
