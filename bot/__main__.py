@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the Discord bot when DISCORD_TOKEN is set, else the console")
     run.add_argument("--shard-ids", default=None, help="connect only these shards, e.g. 0,1")
     run.add_argument("--shard-count", type=int, default=None, help="how many shards in all")
-    sub.add_parser("worker", help="background work only (digests), beside the bot processes")
+    sub.add_parser("worker", help="background work only: digests, feeds, live posts")
     console = sub.add_parser("console", help="offline console that answers the slash commands")
     console.add_argument(
         "--seeds", type=Path, default=DEFAULT_SEEDS, help="articles loaded on first start"

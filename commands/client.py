@@ -171,11 +171,13 @@ async def _serve(app: App, token: str, on_start: Callable[[DiplobriefBot], None]
 
 
 async def run_worker(settings: Settings, *, ready: asyncio.Event | None = None) -> int:
-    """A process with no gateway connection that only does background work (digest sends),
-    claiming it from the shared database beside any number of bot processes."""
+    """A process with no gateway connection that only does background work (digest sends,
+    feed polls, live posts), claiming it from the shared database beside any number of bot
+    processes. Both senders need only Discord's REST API, which the logged-in client has."""
     if settings.discord_token is None:
         raise UserFacingError("Set DISCORD_TOKEN: a worker posts digests through Discord's API.")
     from commands.digest import DiscordDigestSender
+    from commands.feeds import DiscordLiveSender
 
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     loop = asyncio.get_running_loop()
@@ -193,17 +195,22 @@ async def run_worker(settings: Settings, *, ready: asyncio.Event | None = None) 
                         "Discord refused the token (DISCORD_TOKEN is wrong)."
                     ) from None
                 scheduler = app.digests.scheduler(DiscordDigestSender(client))
-                work = asyncio.create_task(scheduler.run_forever(), name="digest-scheduler")
+                feeds = app.feed_loop(DiscordLiveSender(client))
+                work = {
+                    asyncio.create_task(scheduler.run_forever(), name="digest-scheduler"),
+                    asyncio.create_task(feeds.run_forever(), name="feed-loop"),
+                }
                 log.info("worker ready (database %s)", settings.database_label)
                 if ready is not None:
                     ready.set()
                 stop = asyncio.create_task(stopping.wait())
-                await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
-                for task in (work, stop):
+                await asyncio.wait({*work, stop}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (*work, stop):
                     task.cancel()
-                await asyncio.gather(work, stop, return_exceptions=True)
-                if work.done() and not work.cancelled() and work.exception() is not None:
-                    raise work.exception()  # type: ignore[misc]
+                await asyncio.gather(*work, stop, return_exceptions=True)
+                for task in work:
+                    if task.done() and not task.cancelled() and task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
