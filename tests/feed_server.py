@@ -5,6 +5,7 @@ article pages the items link to. Everything here was written for these tests."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -77,6 +78,8 @@ class FeedServer:
         self.feeds: dict[str, ServedFeed] = {}
         self.pages: dict[str, tuple[int, str, str]] = {}  # path → status, type, body
         self.hits: list[str] = []
+        # When each request arrived (wall clock: the pollers schedule by it too).
+        self.arrivals: dict[str, list[float]] = {}
         self.not_modified: dict[str, int] = {}
         self.conditional: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
@@ -119,6 +122,7 @@ class FeedServer:
     async def _feed(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         self.hits.append(request.path)
+        self.arrivals.setdefault(request.path, []).append(time.time())
         served = self.feeds.get(name)
         if served is None:
             return web.Response(status=404, text="no such feed")

@@ -3,12 +3,15 @@
 Real `diplobrief run --shard-ids i --shard-count 3` and `diplobrief worker` subprocesses
 against the Discord double: each guild's commands are answered by its own shard; 200 digests
 due at once are each posted exactly once; a process SIGKILLed in the middle loses nothing,
-doubles nothing — its claims expire and the others finish its work.
+doubles nothing — its claims expire and the others finish its work. Feeds: however many
+processes poll, each feed is fetched once per interval, a new item's page once, and its story
+posted once in each server's live channel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 import time
@@ -21,13 +24,25 @@ import pytest
 from storage import open_store
 from tests.conftest import REPO
 from tests.discord_double import payloads as p
+from tests.discord_double.records import SentMessage
 from tests.discord_double.server import BOT_TOKEN, DiscordDouble
+from tests.feed_server import (
+    FISHERIES_WIRE,
+    KOREA_DIALOGUE,
+    SUDAN_TALKS,
+    FeedServer,
+    Item,
+    article_html,
+    feed_server,  # noqa: F401
+)
 from tests.postgres_cluster import PostgresServer, new_database
 from tests.processes import Processes
 
 SHARDS = 3
 DIGESTS = 200
 LEASE_S = 5
+FEEDS = 4
+FEED_INTERVAL_S = 5
 
 
 def snowflake_on_shard(shard: int, count: int) -> int:
@@ -186,3 +201,86 @@ async def test_three_shards_and_a_worker_answer_their_guilds_and_post_each_diges
     assert set(per_channel.values()) == {1}, "a digest was posted twice"
     migrations = sum(processes.log(n).count("applying migration 0001") for n in processes.running)
     assert migrations == 1
+
+
+async def test_each_feed_is_fetched_once_per_interval_across_three_shards_and_a_worker(
+    double: DiscordDouble,
+    processes: Processes,
+    postgres: PostgresServer,
+    feed_server: FeedServer,  # noqa: F811
+) -> None:
+    database = await new_database(postgres)
+    processes.env.update(
+        {
+            "DIPLOBRIEF_DATABASE": database,
+            "DIPLOBRIEF_FETCH_ALLOW_PRIVATE": "1",  # the publisher is on 127.0.0.1
+            "DIPLOBRIEF_FEED_INTERVAL": str(FEED_INTERVAL_S),
+            "DIPLOBRIEF_FEED_HOST_INTERVAL": "0",
+        }
+    )
+    paths = [f"/feeds/desk{n}" for n in range(FEEDS)]
+    # Feed 0 (live) starts empty; two others carry other stories than the one posted later.
+    stories = {1: SUDAN_TALKS, 2: KOREA_DIALOGUE}
+    for n in range(FEEDS):
+        served = feed_server.feed(f"desk{n}", f"Desk {n}")
+        if n in stories:
+            page = feed_server.page(f"d{n}-0", article_html(*stories[n]))
+            served.items = [Item(f"d{n}-0", stories[n][0], page)]
+    guilds = double.world.guilds
+    live_channels = {guild.id: guild.channels[0].id for guild in guilds}
+    # Every server reads every feed (one feed row each, however many servers), feed 0 live.
+    # Subscribed before the processes start, so each finds them in the database at once.
+    store = await open_store(database)
+    try:
+        now = datetime.now(UTC)
+        for guild in guilds:
+            for n in range(FEEDS):
+                added = await store.feeds.subscribe(
+                    guild.id,
+                    feed_server.url(paths[n]),
+                    title=None,
+                    site_url=None,
+                    live_channel_id=live_channels[guild.id] if n == 0 else None,
+                    topic=None,
+                    country=None,
+                    created_by=None,
+                    now=now,
+                    limit=FEEDS,
+                )
+                assert added is not None
+        for shard in range(SHARDS):
+            processes.start(f"shard{shard}", "run", "--shard-ids", str(shard), "--shard-count", "3")
+        processes.start("worker", "worker")
+
+        def fetched_at_least(times: int, which: list[str] = paths) -> bool:
+            return all(len(feed_server.arrivals.get(path, [])) >= times for path in which)
+
+        # The first fetch stores each feed's items (no live post: no flood), then 304s.
+        await wait_for(lambda: fetched_at_least(3), "three polls of every feed", processes)
+        assert double.channel_messages() == []
+
+        page = feed_server.page("d0-1", article_html(*FISHERIES_WIRE))
+        feed_server.feed("desk0").items.insert(0, Item("d0-1", FISHERIES_WIRE[0], page))
+
+        def live_posts() -> list[SentMessage]:
+            return [m for m in double.channel_messages() if not m.deleted]
+
+        await wait_for(lambda: len(live_posts()) >= len(guilds), "a post per server", processes)
+        # Two more polls of the feed after the posts: time for any double to show.
+        seen = len(feed_server.arrivals[paths[0]])
+        await wait_for(lambda: fetched_at_least(seen + 2, paths[:1]), "two more polls", processes)
+        for guild in guilds:
+            assert await store.articles.count(guild.id) == len(stories) + 1
+    finally:
+        await store.close()
+
+    for path in paths:
+        arrivals = feed_server.arrivals[path]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+        # A feed is due again only an interval after its last answer (jitter only lengthens):
+        # two processes fetching it in one interval would show a shorter gap.
+        assert min(gaps) >= FEED_INTERVAL_S - 0.001, f"{path} fetched twice in an interval"
+    assert feed_server.count("/pages/d0-1") == 1  # one fetch of the page for three servers
+    posts = live_posts()
+    assert sorted(m.channel_id for m in posts) == sorted(live_channels.values())
+    assert {m.embeds[0]["title"] for m in posts} == {FISHERIES_WIRE[0]}
