@@ -88,6 +88,8 @@ class Quote:
     title: str | None = None
     cue: str | None = None
     partial: bool = False
+    speaker_type: str | None = None  # "person", "organisation" or "group" when speaker is set
+    scare_quote: bool = False  # a term in quote marks ("so-called “reset”"): never has a speaker
 
 
 @dataclass(frozen=True)

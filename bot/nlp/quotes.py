@@ -17,14 +17,17 @@ and so do vague groups ("officials said").
 
 from __future__ import annotations
 
+import bisect
 import logging
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
 from bot.nlp.entities import HONORIFICS, ROLE_NOUNS, EntityIndex, person_words_of
 from bot.nlp.models import Quote
+from bot.nlp.speakers import SpeakerCandidate, load_ranker
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
 PERSONAL_PRONOUNS = {"he": "m", "she": "f"}
 # Speaker events further back than this many sentences do not resolve a pronoun.
 PRONOUN_WINDOW_SENTENCES = 6
+ANTECEDENTS_KEPT = 5  # a pronoun's candidates: the most recent people of its gender
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Attribution:
     speaker: str | None
     cue: str
     is_person: bool
+    subject: int | None = None  # token index of the cue's subject
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
@@ -163,6 +168,8 @@ class _Discourse:
     """Who spoke or acted last: what pronouns and cue-less quotes resolve to."""
 
     people: EntityIndex
+    doc: Doc | None = None
+    paragraph_of: Callable[[int], int] | None = None  # sentence index -> paragraph index
     events: list[tuple[int, int, str, str]] = field(default_factory=list)
     # (token index, sentence index, canonical name, kind: "speech" or "subject")
 
@@ -196,6 +203,81 @@ class _Discourse:
             if kind != "mention":
                 return name
         return same_sentence_mention
+
+    def antecedents(
+        self, token_index: int, sentence_index: int, gender: str
+    ) -> list[tuple[str, dict[str, float]]]:
+        """Every person a pronoun may denote (recent, of its gender), with how each is placed."""
+        rule = self.pronoun_antecedent(token_index, sentence_index, gender)
+        latest: dict[str, tuple[int, int]] = {}
+        prev_subject: set[str] = set()
+        same_subject: set[str] = set()
+        same_mention: set[str] = set()
+        last_speech: str | None = None
+        for event_token, event_sentence, name, kind in reversed(self.events):
+            if event_token >= token_index:
+                continue
+            if sentence_index - event_sentence > PRONOUN_WINDOW_SENTENCES:
+                break
+            if kind == "org" or not self._gender_fits(name, gender):
+                continue
+            latest.setdefault(name, (event_token, event_sentence))
+            if kind == "speech" and last_speech is None:
+                last_speech = name
+            if kind in {"subject", "speech"}:
+                if event_sentence == sentence_index:
+                    same_subject.add(name)
+                elif event_sentence == sentence_index - 1:
+                    prev_subject.add(name)
+            elif event_sentence == sentence_index:
+                same_mention.add(name)
+        ordered = sorted(latest, key=lambda n: -latest[n][0])[:ANTECEDENTS_KEPT]
+        found = []
+        for rank, name in enumerate(ordered):
+            distance = sentence_index - latest[name][1]
+            features = {"ant": 1.0, f"ant_rank{min(rank, 2)}": 1.0, f"ant_d{min(distance, 3)}": 1.0}
+            if len(ordered) == 1:
+                features["ant_only"] = 1.0
+            role = self._latest_mention_role(name, token_index)
+            if role is not None:
+                features[f"ant_role_{role}"] = 1.0
+            if self.paragraph_of is not None and (
+                self.paragraph_of(latest[name][1]) == self.paragraph_of(sentence_index)
+            ):
+                features["ant_same_paragraph"] = 1.0
+            person = self.people.person(name)
+            features["ant_gender_match" if person and person.gender else "ant_gender_unknown"] = 1.0
+            for flag, names in (
+                ("ant_rule", {rule}),
+                ("ant_last_speaker", {last_speech}),
+                ("ant_prev_subject", prev_subject),
+                ("ant_same_subject", same_subject),
+                ("ant_same_mention", same_mention),
+            ):
+                if name in names:
+                    features[flag] = 1.0
+            found.append((name, features))
+        return found
+
+    def _latest_mention_role(self, name: str, token_index: int) -> str | None:
+        """How the person's latest name mention before a position sits in its clause."""
+        person = self.people.person(name)
+        if person is None or self.doc is None:
+            return None
+        starts = [(s, e) for s, e in person.mentions if e <= token_index]
+        if not starts:
+            return None
+        start, end = starts[-1]
+        head = self.doc[start:end].root
+        if head.dep_ in SUBJECT_DEPS:
+            return "subject"
+        if head.dep_ == "poss":
+            return "possessor"
+        if head.dep_ in {"dobj", "pobj", "dative", "iobj"}:
+            return "object"
+        if head.dep_ == "appos" or head.head.dep_ in SUBJECT_DEPS:
+            return "subject_phrase"
+        return "other"
 
     def _gender_fits(self, name: str, gender: str) -> bool:
         """People only (organizations are never "he"), and not of the other known gender."""
@@ -359,11 +441,26 @@ class _Resolver:
     def __init__(self, doc: Doc, people: EntityIndex) -> None:
         self.doc = doc
         self.people = people
-        self.discourse = _Discourse(people)
+        self.discourse = _Discourse(people, doc, self._paragraph_of_sentence)
         self.sentence_of: list[int] = [0] * len(doc)
+        # paragraphs are the non-empty lines; a sentence belongs to the line it starts on
+        text = doc.text
+        line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        content_lines = [
+            start
+            for start, end in zip(line_starts, [*line_starts[1:], len(text) + 1], strict=True)
+            if text[start : end - 1].strip()
+        ]
+        self.paragraph_of_sentence: list[int] = []
         for sentence_index, sentence in enumerate(doc.sents):
             for token in sentence:
                 self.sentence_of[token.i] = sentence_index
+            self.paragraph_of_sentence.append(
+                max(bisect.bisect_right(content_lines, sentence.start_char) - 1, 0)
+            )
+
+    def _paragraph_of_sentence(self, sentence_index: int) -> int:
+        return self.paragraph_of_sentence[sentence_index]
 
     def resolve(self, subject: Token) -> tuple[str | None, bool]:
         """(speaker name, is a person) for a subject token; (None, False) when vague."""
@@ -425,6 +522,29 @@ class _Resolver:
         return None, False
 
 
+def _unknown_name(subject: Token, people: EntityIndex) -> bool:
+    """A capitalized name the model did not tag ("Tiegen said"): a person we cannot look up."""
+    if people.entity_at(subject.i) is not None:
+        return False
+    return (
+        subject.pos_ == "PROPN" and subject.tag_ == "NNP" and subject.text[:1].isupper()
+    ) or _capitalized_noun_name(subject)
+
+
+def _capitalized_noun_name(token: Token) -> bool:
+    """A common noun written capitalized inside a sentence, alone: a name the tagger missed."""
+    if token.pos_ != "NOUN" or token.tag_ != "NN" or not token.is_title or len(token.text) < 3:
+        return False
+    if token.is_sent_start or token.i == 0:
+        return False
+    before = token.doc[token.i - 1]
+    if before.is_sent_start and (before.is_quote or before.is_punct):
+        return False
+    return token.lower_ not in SPEAKER_ROLES and not any(
+        c.dep_ in {"compound", "amod", "det"} for c in token.children
+    )
+
+
 def _is_main_clause(verb: Token) -> bool:
     """The sentence's root verb or a verb coordinated with it."""
     return verb.dep_ == "ROOT" or (verb.dep_ == "conj" and verb.head.dep_ == "ROOT")
@@ -472,8 +592,8 @@ def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int
             if subject is None:
                 continue
             speaker, is_person = resolver.resolve(subject)
-            attributions[token.i] = Attribution(speaker, _cue_text(token), is_person)
-            if speaker is not None and is_person:
+            attributions[token.i] = Attribution(speaker, _cue_text(token), is_person, subject.i)
+            if speaker is not None and (is_person or _unknown_name(subject, resolver.people)):
                 discourse.add(token.i, sentence_index, speaker, "speech")
     return attributions
 
@@ -522,137 +642,8 @@ def _nearby_cues(doc: Doc, quote: Span, quoted: set[int]) -> list[Token]:
     return sorted(candidates, key=lambda t: min(abs(t.i - quote.start), abs(t.i - (quote.end - 1))))
 
 
-def _higher_named_cue(cue: Token, attributions: dict[int, Attribution]) -> Attribution | None:
-    """For nested speech ("Wang told reporters that officials say ..."), the named outer speaker."""
-    head = cue.head
-    for _ in range(6):
-        candidates = [head] + [c for c in head.children if c.dep_ == "parataxis"]
-        for candidate in candidates:
-            found = attributions.get(candidate.i)
-            if found is not None and found.speaker is not None and found.is_person:
-                return found
-        if head.head.i == head.i:
-            break
-        head = head.head
-    return None
-
-
-def _attribute_quote(
-    doc: Doc,
-    quote: Span,
-    quoted: set[int],
-    attributions: dict[int, Attribution],
-    resolver: _Resolver,
-) -> Attribution | None:
-    """The attribution of a quote: the name after it, its governing cue, the nearest cue."""
-    adjacent = _speaker_after_quote(doc, quote, quoted, resolver)
-    if adjacent is not None and adjacent.is_person and adjacent.speaker is not None:
-        return adjacent  # '“...,” Trump, the GOP frontrunner, said': the name right after wins
-    cue = _governing_cue(quote, quoted)
-    governed: Attribution | None = None
-    if cue is not None and cue.i in attributions:
-        governed = attributions[cue.i]
-        if governed.speaker is not None:
-            return governed
-        higher = _higher_named_cue(cue, attributions)
-        if higher is not None:
-            return higher
-    if adjacent is not None:
-        return adjacent
-    if governed is not None:
-        return governed
-    for candidate in _nearby_cues(doc, quote, quoted):
-        if candidate.i in attributions:
-            return attributions[candidate.i]
-    return None
-
-
 NOT_BEFORE_SPEAKER = frozenset({"ADP", "DET", "PRON", "PUNCT", "CCONJ", "SCONJ"})
 SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
-
-
-def _speaker_after_quote(
-    doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver
-) -> Attribution | None:
-    """'“...,” Tulsa police Chief Chuck Jordan said' read off the surface when the parse fails."""
-    if doc.text[quote.end_char - 1 : quote.end_char] == ".":
-        return None  # the quote ended its sentence: what follows is a new one
-    index = quote.end
-    while index < len(doc) and (
-        doc[index].is_quote or doc[index].text in {",", ":"} or doc[index].is_space
-    ):
-        if "\n" in doc[index].text:
-            return None
-        index += 1
-    window: list[Token] = []
-    while (
-        index < len(doc)
-        and len(window) < 12
-        and index not in quoted
-        and "\n" not in doc[index].text
-        and doc[index].text not in SENTENCE_ENDS
-    ):
-        window.append(doc[index])
-        index += 1
-    verb_at = next(
-        (
-            k
-            for k, t in enumerate(window)
-            if t.pos_ in {"VERB", "AUX"} and t.lemma_.lower() in REPORTING_VERBS
-        ),
-        None,
-    )
-    if verb_at is None:
-        return None
-    verb = window[verb_at]
-    for offset, token in enumerate(window[:verb_at]):
-        if offset > 5 or (
-            token.pos_ in NOT_BEFORE_SPEAKER and token.lower_ not in PERSONAL_PRONOUNS
-        ):
-            break
-        entity = resolver.people.entity_at(token.i)
-        if (
-            token.lower_ in PERSONAL_PRONOUNS
-            or (entity is not None and entity[1] in {"PERSON", "ORG"})
-            or (token.pos_ == "PROPN" and resolver.people.resolve_name([token.text], token.i))
-        ):
-            speaker, is_person = resolver.resolve(token)
-            return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
-    if verb_at == 0:
-        for token in window[1:5]:  # '“...,” said Mr. Wang'
-            entity = resolver.people.entity_at(token.i)
-            if entity is not None and entity[1] in {"PERSON", "ORG"}:
-                speaker, is_person = resolver.resolve(token)
-                return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
-    return None
-
-
-def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> Attribution | None:
-    """Broad attribution: the named person doing the verb that governs a quoted phrase
-    ("Trump admires Putin as a “strong leader”")."""
-    for token in quote:
-        head = token.head
-        if quote.start <= head.i < quote.end or head.i == token.i:
-            continue
-        for _ in range(6):
-            if (
-                head.i not in quoted
-                and head.pos_ in {"VERB", "AUX"}
-                # "saying that Scalia was “...”": the sayer speaks, not Scalia
-                and not (head.dep_ == "ccomp" and _is_cue(head.head))
-            ):
-                subject = _subject_of(head, quoted)
-                if subject is not None and subject.i not in quoted:
-                    speaker, is_person = resolver.resolve(subject)
-                    if speaker is not None:
-                        return Attribution(speaker, head.text, is_person)
-                    if subject.pos_ == "PROPN" or subject.lower_ in PERSONAL_PRONOUNS:
-                        return None  # a name we cannot resolve: do not guess higher up
-            if head.head.i == head.i:
-                break
-            head = head.head
-        return None
-    return None
 
 
 def _dash_signature(
@@ -772,12 +763,479 @@ def _floating_speaker(resolver: _Resolver, quote: Span) -> str | None:
     return name if is_person else None
 
 
-def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
-    """Every direct quotation with its speaker resolved to the article's canonical names."""
+# --- candidate sources for the learned ranker ----------------------------------------------
+
+GROUP_MODIFIER_DEPS = frozenset({"amod", "compound", "nmod"})
+ROLE_ORG_PREPOSITIONS = frozenset({"for", "of", "at", "with", "from"})
+
+
+# A person named in the cue clause right beside the quote ('“...,” Lopez said', '“...,” said
+# Mr. Wang'): right 98-99% of the time on PolNeAR train, so the rule decides, not the model.
+CERTAIN_FEATURES = frozenset({"adjacent_name", "after_name", "adjacent_ended_name"})
+
+
+# Routes where a reporting cue itself ties the quote to a speaker (not "broad": any verb).
+CUE_ROUTES = frozenset(
+    {"adjacent", "adjacent_ended", "after", "after_ended", "governing", "higher"}
+)
+SCARE_QUOTE_MAX_WORDS = 2
+
+
+@dataclass(frozen=True)
+class _Route:
+    """A cue tied to a quote, and the token that may be its speaker."""
+
+    name: str  # adjacent, after, governing, higher, nearby, nearby2, broad
+    subject: Token
+    cue: str
+
+
+@dataclass(frozen=True)
+class QuoteContext:
+    """What a decider sees of a quote besides its candidates (the training script's hook)."""
+
+    start: int
+    end: int
+    partial: bool
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """A quote already attributed: what later quotes' context features read."""
+
+    start_token: int
+    end_token: int
+    sentence_end: int
+    paragraph: int
+    speaker: str | None
+
+
+Decider = Callable[
+    [QuoteContext, list[SpeakerCandidate], dict[str, float]], SpeakerCandidate | None
+]
+
+
+def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], people: EntityIndex) -> _Route | None:
+    """'“...,” Tulsa police Chief Chuck Jordan said' / '“...,” said Mr. Wang', off the surface."""
+    ended = doc.text[quote.end_char - 1 : quote.end_char] in {".", "?", "!"}
+    index = quote.end
+    while index < len(doc) and (
+        doc[index].is_quote or doc[index].text in {",", ":"} or doc[index].is_space
+    ):
+        if "\n" in doc[index].text:
+            return None
+        index += 1
+    window: list[Token] = []
+    while (
+        index < len(doc)
+        and len(window) < 12
+        and index not in quoted
+        and "\n" not in doc[index].text
+        and doc[index].text not in SENTENCE_ENDS
+    ):
+        window.append(doc[index])
+        index += 1
+    verb_at = next(
+        (
+            k
+            for k, t in enumerate(window)
+            if t.pos_ in {"VERB", "AUX"} and t.lemma_.lower() in REPORTING_VERBS
+        ),
+        None,
+    )
+    if verb_at is None:
+        return None
+    verb = window[verb_at]
+    if ended and not _closes_attribution(doc, verb):
+        return None  # the quote ended its sentence and a new sentence begins
+    name = "adjacent_ended" if ended else "adjacent"
+    for offset, token in enumerate(window[:verb_at]):
+        if offset > 5 or (
+            token.pos_ in NOT_BEFORE_SPEAKER and token.lower_ not in PERSONAL_PRONOUNS
+        ):
+            break
+        entity = people.entity_at(token.i)
+        if (
+            token.lower_ in PERSONAL_PRONOUNS
+            or (entity is not None and entity[1] in {"PERSON", "ORG", "NORP"})
+            or (token.pos_ == "PROPN" and people.resolve_name([token.text], token.i))
+            or _unknown_name(token, people)
+            or (token.dep_ in SUBJECT_DEPS and token.head.i == verb.i and token.pos_ == "NOUN")
+        ):
+            return _Route(name, token, _cue_text(verb))
+    if verb_at == 0:
+        for token in window[1:5]:
+            entity = people.entity_at(token.i)
+            if (entity is not None and entity[1] in {"PERSON", "ORG", "NORP"}) or (
+                token.dep_ in SUBJECT_DEPS and token.head.i == verb.i
+            ):
+                return _Route("after" if not ended else "after_ended", token, _cue_text(verb))
+    return None
+
+
+def _closes_attribution(doc: Doc, verb: Token) -> bool:
+    """'“...?” asked the boy.' / '“...” Hannity said.': a short cue clause after a closed quote
+    that reports it (no clause of its own follows the verb)."""
+    if any(child.dep_ in {"ccomp", "xcomp", "dobj"} for child in verb.children):
+        return False
+    sentence_end = verb.sent.end
+    return sentence_end - verb.i <= 12
+
+
+def _broad_route(quote: Span, quoted: set[int], resolver: _Resolver) -> _Route | None:
+    """The subject of the verb that governs a quoted phrase ("Trump admires Putin as a “...”")."""
+    for token in quote:
+        head = token.head
+        if quote.start <= head.i < quote.end or head.i == token.i:
+            continue
+        for _ in range(6):
+            if (
+                head.i not in quoted
+                and head.pos_ in {"VERB", "AUX"}
+                and not (head.dep_ == "ccomp" and _is_cue(head.head))
+            ):
+                subject = _subject_of(head, quoted)
+                if subject is not None and subject.i not in quoted:
+                    if _subject_candidates(resolver, subject):
+                        return _Route("broad", subject, head.text)
+                    if subject.pos_ == "PROPN" or subject.lower_ in PERSONAL_PRONOUNS:
+                        return None
+            if head.head.i == head.i:
+                break
+            head = head.head
+        return None
+    return None
+
+
+def _quote_routes(
+    doc: Doc,
+    quote: Span,
+    quoted: set[int],
+    attributions: dict[int, Attribution],
+    resolver: _Resolver,
+    broad: bool,
+) -> list[_Route]:
+    """Every cue that may say the quote, strongest tie first."""
+    routes: list[_Route] = []
+    adjacent = _adjacent_route(doc, quote, quoted, resolver.people)
+    if adjacent is not None:
+        routes.append(adjacent)
+    cue = _governing_cue(quote, quoted)
+    if cue is not None:
+        found = attributions.get(cue.i)
+        if found is not None and found.subject is not None:
+            routes.append(_Route("governing", doc[found.subject], found.cue))
+        head = cue.head
+        for _ in range(6):  # nested speech: the outer cue
+            if head.i != cue.i:
+                outer = [head] + [c for c in head.children if c.dep_ == "parataxis"]
+                hit = next(
+                    (attributions[t.i] for t in outer if t.i in attributions and t.i != cue.i),
+                    None,
+                )
+                if hit is not None and hit.subject is not None:
+                    routes.append(_Route("higher", doc[hit.subject], hit.cue))
+                    break
+            if head.head.i == head.i:
+                break
+            head = head.head
+    nearby = [c for c in _nearby_cues(doc, quote, quoted) if c.i in attributions and c is not cue]
+    for name, near in zip(("nearby", "nearby2"), nearby, strict=False):
+        subject = attributions[near.i].subject
+        if subject is not None:
+            routes.append(_Route(name, doc[subject], attributions[near.i].cue))
+    if broad:
+        found_broad = _broad_route(quote, quoted, resolver)
+        if found_broad is not None:
+            routes.append(found_broad)
+    return routes
+
+
+def _role_organisation(head: Token, people: EntityIndex) -> str | None:
+    """'a spokesman for the State Department', "the ministry's spokesman": the organisation."""
+    for child in head.children:
+        targets: list[Token] = []
+        if child.dep_ == "poss":
+            targets = [child]
+        elif child.dep_ == "prep" and child.lower_ in ROLE_ORG_PREPOSITIONS:
+            targets = [g for g in child.children if g.dep_ == "pobj"]
+        for target in targets:
+            entity = people.entity_at(target.i)
+            if entity is not None and entity[1] in {"ORG", "GPE"}:
+                return entity[0]
+    return None
+
+
+def _group_name(head: Token) -> str:
+    """'U.S. officials', 'Senate Democrats', 'critics': a group as the text names it."""
+    words = [
+        _strip_possessive(t.text)
+        for t in head.lefts
+        if t.dep_ in GROUP_MODIFIER_DEPS and not t.is_punct and t.pos_ != "NUM"
+    ]
+    words.append(head.text)
+    return " ".join(w for w in words if w)
+
+
+def _strip_possessive(word: str) -> str:
+    for mark in ("’s", "'s", "’", "'"):
+        if word.endswith(mark):
+            return word[: -len(mark)]
+    return word
+
+
+def _subject_candidates(
+    resolver: _Resolver, subject: Token
+) -> list[tuple[str, str, str, dict[str, float]]]:
+    """(name, kind, how, features) for each source a cue's subject may denote."""
+    people = resolver.people
+    head = _outside_parentheses(subject)
+    if head.pos_ == "NOUN":
+        named = [
+            child
+            for child in head.children
+            if child.dep_ in {"appos", "compound"}
+            and (entity := people.entity_at(child.i)) is not None
+            and (child.i > head.i or entity[1] == "ORG")
+        ]
+        if named:
+            head = max(named, key=lambda child: child.i)
+    entity = people.entity_at(head.i)
+    if entity is not None:
+        name, label = entity
+        if label == "PERSON":
+            return [(name, "person", "name", {})]
+        if head.pos_ == "PROPN":
+            person = people.resolve_name(person_words_of(head), head.i)
+            if person is not None:
+                return [(person, "person", "name", {})]
+        if label in {"ORG", "GPE"}:
+            return [(name, "organisation", "org", {})]
+        if label == "NORP" and head.tag_ in {"NNS", "NNPS"}:
+            return [(_group_name(head), "group", "group", {})]  # "Republicans said"
+        return []
+    lower = head.lower_
+    sentence = resolver.sentence_of[head.i]
+    if lower in PERSONAL_PRONOUNS:
+        return [
+            (name, "person", "pron", features)
+            for name, features in resolver.discourse.antecedents(
+                head.i, sentence, PERSONAL_PRONOUNS[lower]
+            )
+        ]
+    if lower == "it":
+        found = resolver.discourse.organization_antecedent(head.i, sentence)
+        return [(found, "organisation", "it", {})] if found else []
+    if head.pos_ == "PRON":
+        return []
+    if head.pos_ == "PROPN" and head.text[:1].isupper():
+        words = [w for w in person_words_of(head) if w.lower() not in HONORIFICS]
+        found = people.resolve_name(words, head.i)
+        if found is not None:
+            return [(found, "person", "name", {})]
+        if (
+            words
+            and all(w[:1].isupper() for w in words)
+            and head.tag_ == "NNP"
+            and head.ent_type_ not in {"DATE", "TIME", "MONEY", "PERCENT", "ORDINAL"}
+            and not head.lower_.endswith("ing")
+        ):
+            return [(" ".join(words), "person", "unknown", {})]  # a name the model missed
+        return []
+    if _capitalized_noun_name(head):
+        return [(_strip_possessive(head.text), "person", "unknown", {})]  # "Hannity said"
+    if head.pos_ in {"NOUN", "PROPN"} and head.tag_ in {"NN", "NNP"}:
+        found = people.resolve_title(_nominal_words(head), head.i)
+        if found is not None:
+            return [(found, "person", "title", {})]
+        organisation = _role_organisation(head, people)
+        if organisation is not None:
+            return [(organisation, "organisation", "role_org", {})]
+        return []
+    if head.pos_ == "NOUN" and head.tag_ == "NNS":
+        organisation = _role_organisation(head, people)
+        if organisation is not None:
+            return [(organisation, "organisation", "role_org", {})]
+        return [(_group_name(head), "group", "group", {})]
+    return []
+
+
+def _context_candidates(
+    resolver: _Resolver, quote: Span, previous: _Decision | None
+) -> dict[str, dict[str, float]]:
+    """People near the quote, the latest speakers and the previous quote's speaker."""
+    found: dict[str, dict[str, float]] = {}
+
+    def add(name: str, feature: str, value: float = 1.0) -> None:
+        features = found.setdefault(name, {})
+        features[feature] = max(features.get(feature, 0.0), value)
+
+    first_sentence = resolver.sentence_of[quote.start]
+    last_sentence = resolver.sentence_of[quote.end - 1]
+    paragraph = resolver.paragraph_of_sentence[first_sentence]
+    last_speaker_seen = False
+    for event_token, event_sentence, name, kind in reversed(resolver.discourse.events):
+        if event_sentence > last_sentence or kind == "org":
+            continue
+        if first_sentence - event_sentence > PRONOUN_WINDOW_SENTENCES + 2:
+            break
+        event_paragraph = resolver.paragraph_of_sentence[event_sentence]
+        if kind == "speech" and event_token < quote.start and not last_speaker_seen:
+            last_speaker_seen = True
+            if event_paragraph == paragraph:
+                add(name, "ctx_last_speaker_para")
+            elif event_paragraph == paragraph - 1:
+                add(name, "ctx_last_speaker_prevpara")
+            else:
+                add(name, "ctx_last_speaker_far")
+        if event_sentence >= first_sentence:
+            key = "s0"
+        elif first_sentence - event_sentence <= 2:
+            key = f"s{first_sentence - event_sentence}"
+        elif event_paragraph == paragraph:
+            key = "para"
+        else:
+            continue
+        add(name, f"ctx_{key}")
+        if kind in {"subject", "speech"}:
+            add(name, f"ctx_{key}_subject")
+        if event_token > quote.end and key == "s0":
+            add(name, "ctx_s0_after")
+    for feature, subject in _clause_subjects(resolver, quote):
+        for name, kind, _, _ in _subject_candidates(resolver, subject):
+            if kind == "person" and name is not None:
+                add(name, feature)
+    if previous is not None and previous.speaker is not None:
+        if previous.paragraph == paragraph:
+            add(previous.speaker, "ctx_prev_quote_para")
+            if previous.sentence_end >= first_sentence - 1:
+                add(previous.speaker, "ctx_prev_quote_near")
+        elif previous.paragraph == paragraph - 1:
+            add(previous.speaker, "ctx_prev_quote_prevpara")
+    return found
+
+
+def _clause_subjects(resolver: _Resolver, quote: Span) -> list[tuple[str, Token]]:
+    """The subject of the main clause around a quote, and of a lead-in ending in a colon
+    ("Rubio fired back: “...”")."""
+    doc = resolver.doc
+    found: list[tuple[str, Token]] = []
+    sentence = doc[quote.start].sent
+    quote_range = range(quote.start - 1, quote.end + 1)
+    root = sentence.root
+    if root.i not in quote_range:
+        subject = next((c for c in root.children if c.dep_ in SUBJECT_DEPS), None)
+        if subject is not None and subject.i not in quote_range:
+            found.append(("ctx_clause_subject", subject))
+    index = quote.start - 1
+    while index >= 0 and (doc[index].is_quote or doc[index].is_space):
+        index -= 1
+    if index >= 0 and doc[index].text == ":":
+        lead_in = doc[index].sent
+        lead_root = root if lead_in.start == sentence.start else lead_in.root
+        subject = next((c for c in lead_root.children if c.dep_ in SUBJECT_DEPS), None)
+        if subject is not None and subject.i < index:
+            found.append(("ctx_colon_subject", subject))
+    return found
+
+
+def _is_scare_quote(quoted_text: str, partial: bool, routes: Sequence[_Route]) -> bool:
+    """A word or two in quote marks inside the reporter's sentence, with no reporting cue
+    governing it ("the so-called “reset”"): a term, not speech; it never gets a speaker."""
+    if not partial or len(quoted_text.split()) > SCARE_QUOTE_MAX_WORDS:
+        return False
+    return not any(route.name in CUE_ROUTES for route in routes)
+
+
+def _candidates(
+    resolver: _Resolver,
+    quote: Span,
+    routes: Sequence[_Route],
+    previous: _Decision | None,
+    partial: bool,
+    floating: str | None,
+) -> tuple[list[SpeakerCandidate], dict[str, float], dict[str, str]]:
+    """The quote's candidate sources with their features, the null row, and each one's cue."""
+    people = resolver.people
+    by_name: dict[str, SpeakerCandidate] = {}
+    cues: dict[str, str] = {}
+    null: dict[str, float] = {"null": 1.0}
+    if partial:
+        null["null_partial"] = 1.0
+    if not routes:
+        null["null_no_route"] = 1.0
+    if len(quote) <= 3:
+        null["null_short"] = 1.0
+    for route in routes:
+        found = _subject_candidates(resolver, route.subject)
+        if not found:
+            null[f"null_vague_{route.name}"] = 1.0
+        for name, kind, how, features in found:
+            candidate = by_name.setdefault(name, SpeakerCandidate(name, kind))
+            candidate.add(route.name)
+            candidate.add(f"{route.name}_{how}")
+            candidate.add("route")
+            for feature, value in features.items():
+                candidate.add(feature, value)
+            cues.setdefault(name, route.cue)
+        if route.subject.lower_ in PERSONAL_PRONOUNS:
+            null["null_pronoun_route"] = 1.0
+    speakers = {name for _, _, name, kind in resolver.discourse.events if kind == "speech"}
+    for name, features in _context_candidates(resolver, quote, previous).items():
+        if name not in by_name and people.person(name) is None and name not in speakers:
+            continue
+        candidate = by_name.setdefault(name, SpeakerCandidate(name, "person"))
+        for feature, value in features.items():
+            candidate.add(feature, value)
+    if floating is not None:
+        by_name.setdefault(floating, SpeakerCandidate(floating, "person")).add("ctx_floating")
+    quote_tokens = range(quote.start, quote.end)
+    spoken: dict[str, int] = {}
+    for token, _, name, kind in resolver.discourse.events:
+        if token >= quote.start:
+            break
+        if kind == "speech":
+            spoken[name] = spoken.get(name, 0) + 1
+    for candidate in by_name.values():
+        candidate.add(f"kind_{candidate.kind}")
+        person = people.person(candidate.name)
+        if candidate.kind == "person" and person is None:
+            candidate.add("kind_unknown")
+        if person is not None:
+            candidate.add("mentions", math.log1p(len(person.mentions)))
+            if any(start in quote_tokens for start, _ in person.mentions):
+                candidate.add("in_quote")
+        spoke = spoken.get(candidate.name, 0)
+        if spoke:
+            candidate.add("spoke", math.log1p(spoke))
+        if "route" not in candidate.features:
+            candidate.add("context_only")
+        if partial:  # partial quotes tie to their speakers differently: own weights
+            for feature, value in list(candidate.features.items()):
+                if not feature.startswith(("ant_", "kind_")):
+                    candidate.features[f"{feature}|partial"] = value
+    return list(by_name.values()), null, cues
+
+
+def extract_quotes(
+    doc: Doc, people: EntityIndex, *, decide: Decider | None = None
+) -> tuple[Quote, ...]:
+    """Every direct quotation with its speaker resolved to the article's canonical names.
+
+    Certain rules first (a dash signature); every other quote's candidate sources are ranked by
+    the learned model. `decide` replaces the model (the training script uses it)."""
     text = doc.text
     spans = find_quote_spans(text)
     if not spans:
         return ()
+    if decide is None:
+        ranker = load_ranker()
+
+        def decide(
+            context: QuoteContext, candidates: list[SpeakerCandidate], null: dict[str, float]
+        ) -> SpeakerCandidate | None:
+            return ranker.choose(candidates, null)
+
     quoted: set[int] = set()
     token_spans: list[Span | None] = []
     for span in spans:
@@ -792,43 +1250,73 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
     attributions = _attribute_cues(doc, resolver, quoted)
     paragraphs = _paragraph_bounds(text)
     quotes: list[Quote] = []
+    previous: _Decision | None = None
     for span, token_span in zip(spans, token_spans, strict=True):
         if token_span is None or len(token_span) == 0:
             continue
         paragraph_start, paragraph_end = paragraphs[span.paragraph]
         partial = _is_partial(text, span, paragraph_start)
-        if _names_a_work(text[span.start : span.end], token_span):
+        quoted_text = text[span.start : span.end]
+        if _names_a_work(quoted_text, token_span):
             continue  # 'said on “Face the Nation,”': a show's title, not speech
         speaker = _dash_signature(doc, text, span, paragraph_end, resolver)
         cue: str | None = "signed" if speaker else None
+        kind: str | None = "person" if speaker else None
         if speaker is None:
-            attribution = _attribute_quote(doc, token_span, quoted, attributions, resolver)
-            if attribution is not None:
-                speaker, cue = attribution.speaker, attribution.cue
-            elif partial and _looks_like_a_name(text[span.start : span.end]):
+            broad = partial or _introduced_by_colon(text, span, paragraph_start)
+            routes = _quote_routes(doc, token_span, quoted, attributions, resolver, broad)
+            if (
+                partial
+                and _looks_like_a_name(quoted_text)
+                and not any(r.name != "broad" for r in routes)
+            ):
                 continue  # "Morning Joe", "Face the Nation": a title in quote marks, no speech
+            if _is_scare_quote(quoted_text, partial, routes):
+                quotes.append(
+                    Quote(
+                        text=quoted_text,
+                        speaker=None,
+                        start=span.start,
+                        end=span.end,
+                        partial=True,
+                        scare_quote=True,
+                    )
+                )
+                continue
+            floating = None if partial else _floating_speaker(resolver, token_span)
+            candidates, null, cues = _candidates(
+                resolver, token_span, routes, previous, partial, floating
+            )
+            certain = [c for c in candidates if CERTAIN_FEATURES & c.features.keys()]
+            if certain:
+                chosen: SpeakerCandidate | None = certain[0]
             else:
-                broad = None
-                if partial or _introduced_by_colon(text, span, paragraph_start):
-                    broad = _governing_subject(token_span, quoted, resolver)
-                if broad is not None:
-                    speaker, cue = broad.speaker, broad.cue
-                elif not partial:
-                    speaker = _floating_speaker(resolver, token_span)
-        if speaker is not None and people.person(speaker) is not None:
+                chosen = decide(QuoteContext(span.start, span.end, partial), candidates, null)
+            if chosen is not None:
+                speaker, kind, cue = chosen.name, chosen.kind, cues.get(chosen.name)
+        if speaker is not None and kind == "person":
             resolver.discourse.add(
                 token_span.start, resolver.sentence_of[token_span.start], speaker, "speech"
             )
         person = people.person(speaker) if speaker else None
+        sentence_end = resolver.sentence_of[token_span.end - 1]
+        previous = _Decision(
+            token_span.start,
+            token_span.end,
+            sentence_end,
+            resolver.paragraph_of_sentence[sentence_end],
+            speaker,
+        )
         quotes.append(
             Quote(
-                text=text[span.start : span.end],
+                text=quoted_text,
                 speaker=speaker,
                 start=span.start,
                 end=span.end,
                 title=person.title if person else None,
                 cue=cue,
                 partial=partial,
+                speaker_type=kind if speaker else None,
             )
         )
     return tuple(quotes)
