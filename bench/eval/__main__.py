@@ -55,8 +55,11 @@ SECTIONS: tuple[tuple[str, str, list[str], str], ...] = (
         "Countries",
         "countries",
         [],
-        "Per-mention country precision/recall on the seed's gold (names, demonyms, capitals "
-        "and metonyms count; seas, peninsulas and regions must not).",
+        "Per-mention country precision/recall on the seed's gold (names, demonyms and "
+        'metonyms count, and capitals when they act for the state — "Beijing said", '
+        '"pressure on Pyongyang"; a capital as a venue — the gold\'s four '
+        '`capital_location` mentions, "talks in Beijing", "a trip to Beijing" — must not '
+        "count, nor seas, peninsulas and regions).",
     ),
     (
         "People and organizations",

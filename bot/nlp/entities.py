@@ -9,14 +9,20 @@ against.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from bot.nlp.countries import country_table
 from bot.nlp.models import Entity
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,45 @@ ORG_WORDS = frozenset(
     " administration campaign congress senate parliament".split()
 )
 
+# Particles that belong to a family name: "Osama bin Laden" is "bin Laden" for short, and
+# "Bin Laden" alone is him; "Omar al-Bashir" is "Bashir" as often as "al-Bashir".
+NAME_PARTICLES = frozenset(
+    "bin ibn al el ben abu bint van von de da di der den du la le del della dos das ter".split()
+)
+_HYPHENATED_PARTICLES = ("al-", "el-", "ad-", "as-", "ash-", "at-", "az-", "an-", "ar-", "ul-")
+# A sentence that credits the report or a photo: its names are staff, not news actors.
+_CREDIT_SENTENCE = re.compile(
+    r"\b(?:(?:additional |contributing )?(?:reporting|writing|editing|editing by|compiled|produced"
+    r"|research) by|contributed (?:reporting|to this (?:report|story|article))"
+    r"|(?:photo|photograph|picture|image)s? (?:by|credit)|writing by)\b"
+    r"|/\s*(?:reuters|ap|afp|getty images|epa|bloomberg)\b",
+    re.IGNORECASE,
+)
+
+
+@functools.cache
+def _not_people() -> dict[str, frozenset[str]]:
+    """Parties, titles and organisation words from bot/nlp/data/not_people.json."""
+    path = resources.files("bot.nlp").joinpath("data", "not_people.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {key: frozenset(data[key]) for key in ("parties", "titles", "organisation_words")}
+
+
+@functools.cache
+def _subdivision_names() -> frozenset[str]:
+    """Names of the world's provinces, counties and council areas (ISO 3166-2, via pycountry):
+    a one-word "person" called Powys or Torbay is a place."""
+    import pycountry
+
+    names = set()
+    for subdivision in pycountry.subdivisions:
+        name = subdivision.name.split(",")[0].strip()
+        names.add(name)
+        if name.endswith(" City"):
+            names.add(name[: -len(" City")])
+    return frozenset(names)
+
+
 # Role nouns: a "person" ending in one is a title the model split from the name.
 ROLE_NOUNS = frozenset(
     "president mayor secretary senator governor minister ambassador chairman chairwoman"
@@ -51,7 +96,7 @@ ROLE_NOUNS = frozenset(
     " commissioner representative congressman congresswoman sheriff prosecutor officer"
     " chancellor premier pope nominee candidate assemblyman assemblywoman"
     " councilman councilwoman delegate lawmaker billionaire businessman businesswoman mogul"
-    " envoy diplomat attorney strategist manager".split()
+    " envoy diplomat attorney strategist manager treasurer".split()
 )
 # A person's name followed by these words names a government or campaign.
 GOVERNMENT_WORDS = frozenset({"administration", "government", "campaign", "cabinet"})
@@ -223,21 +268,43 @@ def _surname(words: tuple[str, ...]) -> str:
     return (kept or list(words))[-1]
 
 
+def _family_key(words: Sequence[str]) -> str:
+    """The family name compared without case or particle: 'Osama bin Laden', 'Bin Laden' and
+    'Laden' -> 'laden'; 'Omar Hassan al-Bashir' and 'Bashir' -> 'bashir'."""
+    lowered = _surname(tuple(words)).lower().strip("’'")
+    for particle in _HYPHENATED_PARTICLES:
+        if lowered.startswith(particle) and len(lowered) > len(particle) + 1:
+            return lowered[len(particle) :]
+    return lowered
+
+
+def _is_surname_only(words: Sequence[str]) -> bool:
+    """'Bashir', 'Bin Laden', 'al-Bashir', 'Van Sebille': a family name without a given name."""
+    return len(words) == 1 or all(w.lower() in NAME_PARTICLES for w in words[:-1])
+
+
+def _is_prefix_of(short: Sequence[str], long: Sequence[str]) -> bool:
+    """'Yoon Suk' inside 'Yoon Suk Yeol': the model cut the name."""
+    return 2 <= len(short) < len(long) and tuple(long[: len(short)]) == tuple(short)
+
+
 def _matching_people(people: Iterable[Person], words: tuple[str, ...]) -> list[Person]:
     """People a written name can denote: exact, same surname, or same given name."""
     text = " ".join(words)
     exact = [p for p in people if p.name == text or text in p.aliases]
     if exact:
         return exact
-    if len(words) == 1:
-        word = words[0]
-        by_surname = [p for p in people if p.surname == word]
+    key = _family_key(words)
+    if _is_surname_only(words):
+        by_surname = [p for p in people if _family_key(p.name.split()) == key]
         if by_surname:
             return by_surname
-        return [p for p in people if word in p.name.split()]
-    surname = _surname(words)
+        return [p for p in people if words[-1] in p.name.split()]
     return [
-        p for p in people if p.surname == surname and _given_names_compatible(words, p.name.split())
+        p
+        for p in people
+        if (_family_key(p.name.split()) == key and _given_names_compatible(words, p.name.split()))
+        or _is_prefix_of(words, p.name.split())
     ]
 
 
@@ -317,11 +384,18 @@ def _clean_span(doc: Doc, ent: Span) -> tuple[int, int, str | None]:
         honorific = doc[start].lower_
         start += 1
     if ent.label_ == "PERSON":
-        # "Representative Charles B. Rangel": the title is not part of the name
-        while end - start > 1 and (
-            doc[start].lower_ in ROLE_NOUNS or doc[start].lower_ in TITLE_ABBREVIATIONS
-        ):
-            start += 1
+        # "Representative Charles B. Rangel", "Lib Dem Norman Baker": a title or a party
+        # before the name is not part of it
+        parties = _not_people()["parties"]
+        while end - start > 1:
+            if doc[start].lower_ in ROLE_NOUNS or doc[start].lower_ in TITLE_ABBREVIATIONS:
+                start += 1
+            elif end - start > 2 and f"{doc[start].text} {doc[start + 1].text}" in parties:
+                start += 2
+            elif doc[start].text in parties and doc[start + 1].text not in parties:
+                start += 1
+            else:
+                break
     while end > start and (
         (doc[end - 1].lower_ in POSSESSIVE_MARKS and doc[end - 1].tag_ == "POS")
         or doc[end - 1].text in {"'s", "’s", "’", "'"}
@@ -367,8 +441,10 @@ def _repair_label(
     if label == "PERSON":
         if lowered[-1] in PLACE_HEADS:
             return "LOC"
-        if any(w in ORG_WORDS for w in lowered):
-            return "ORG"
+        if any(w in ORG_WORDS for w in lowered) or (
+            len(words) > 1 and words[-1] in _not_people()["organisation_words"]
+        ):
+            return "ORG"  # "Manchester United", "Crosscut Strategies", "Age Concern"
         return label
     if (
         label in {"ORG", "GPE", "NORP", "FAC", "LOC"}
@@ -394,6 +470,10 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             continue
         start, end = _cut_at_inner_possessive(doc, start, end)
         label = ent.label_
+        if label == "PERSON":
+            if _CREDIT_SENTENCE.search(doc[start].sent.text):
+                continue  # "Reporting by Jane Roe; Editing by John Doe": staff, not news
+            end = _extend_name(doc, start, end)
         if label == "PERSON" and end < len(doc) and doc[end].lower_ in GOVERNMENT_WORDS:
             end += 1  # "Obama administration" is the government, not the man
             label = "ORG"
@@ -431,6 +511,24 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             if mention.honorific is not None and mention.label in {"ORG", "GPE", "NORP", "FAC"}:
                 mention.label = "PERSON"
     return raw
+
+
+def _extend_name(doc: Doc, start: int, end: int) -> int:
+    """'Yoon Suk' + 'Yeol': a capitalized proper noun right after a name, which the name's words
+    modify in the parse, is the rest of the name (the model often cuts three-part names)."""
+    while (
+        end < len(doc)
+        and end - start < 4
+        and doc[end].pos_ == "PROPN"
+        and doc[end].is_title
+        and doc[end].ent_type_ in {"", "PERSON"}
+        and any(
+            doc[i].head.i == end and doc[i].dep_ in {"compound", "flat"} for i in range(start, end)
+        )
+        and "\n" not in doc[end - 1].whitespace_
+    ):
+        end += 1
+    return end
 
 
 def _inside_title(doc: Doc, start: int, end: int) -> bool:
@@ -503,6 +601,7 @@ class _Cluster:
     mentions: list[tuple[int, int]] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     gender_evidence: dict[str, int] = field(default_factory=lambda: {"m": 0, "f": 0})
+    honorific: bool = False
 
     @property
     def gender(self) -> str | None:
@@ -551,11 +650,15 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
     clusters: list[_Cluster] = []
     owner: dict[int, _Cluster] = {}
     for index, mention in enumerate(people_mentions):
-        if len(mention.words) < 2:
+        if _is_surname_only(mention.words):
             continue
         for cluster in clusters:
-            if _surname(cluster.words) == _surname(mention.words) and _given_names_compatible(
-                cluster.words, mention.words
+            if (
+                _family_key(cluster.words) == _family_key(mention.words)
+                and _given_names_compatible(cluster.words, mention.words)
+            ) or (
+                _is_prefix_of(mention.words, cluster.words)
+                or _is_prefix_of(cluster.words, mention.words)
             ):
                 if len(mention.words) > len(cluster.words):
                     cluster.words = mention.words
@@ -569,8 +672,9 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
     for index, mention in enumerate(people_mentions):
         if index in owner:
             continue
-        word = mention.words[0]
-        candidates = [c for c in full_name_clusters if _surname(c.words) == word] or [
+        key = _family_key(mention.words)
+        word = mention.words[-1]
+        candidates = [c for c in full_name_clusters if _family_key(c.words) == key] or [
             c for c in full_name_clusters if word in c.words
         ]
         if not candidates:
@@ -599,11 +703,24 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
         if mention.honorific:
             said = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
             cluster.gender_evidence[said] += 2
+            cluster.honorific = True
     _count_pronoun_evidence(doc, people_mentions, owner)
     for cluster in clusters:
         named = given_name_gender(cluster.words[0])
         if named is not None:
             cluster.gender_evidence[named] += 3  # outweighs a wrong "Mr." (Samantha Power)
+    surface_labels = _surface_labels(doc)
+    relabelled: dict[int, str] = {}
+    for cluster in clusters:
+        label = _non_person_label(doc, cluster, surface_labels)
+        if label is not None:
+            relabelled[id(cluster)] = label
+    if relabelled:
+        for index, mention in enumerate(people_mentions):
+            label = relabelled.get(id(owner[index]))
+            if label is not None:
+                mention.label = label  # "" drops the mention: a title or "the Bill"
+        clusters = [c for c in clusters if id(c) not in relabelled]
     people: list[Person] = []
     token_owner: dict[int, str] = {}
     for cluster in clusters:
@@ -621,6 +738,62 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
             for token_index in range(start, end):
                 token_owner[token_index] = name
     return people, token_owner
+
+
+def _surface_labels(doc: Doc) -> dict[str, Counter[str]]:
+    """How the model labelled each one-word name across the article ("Yukos": ORG 3, PERSON 1)."""
+    found: dict[str, Counter[str]] = {}
+    for ent in doc.ents:
+        words = ent.text.split()
+        if ent.label_ in ENTITY_LABELS and words:
+            found.setdefault(_strip_word(words[-1]), Counter())[ent.label_] += 1
+    return found
+
+
+DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
+
+
+def _non_person_label(
+    doc: Doc, cluster: _Cluster, surface_labels: dict[str, Counter[str]]
+) -> str | None:
+    """The label of a "person" that names no one (a party, a place, a group, a firm, a title),
+    "" for one that is no entity at all ("the Bill"), None for a person."""
+    words = cluster.words
+    name = " ".join(words)
+    lists = _not_people()
+    parties, titles = lists["parties"], lists["titles"]
+    if name in parties:
+        return "ORG"  # "Labour", "Lib Dems", "New Labour"
+    if all(w in parties or w in titles or w.lower() in ROLE_NOUNS for w in words):
+        return "ORG" if all(w in parties for w in words) else ""  # "Tory Treasurer Lord"
+    if name in country_table() or name in _subdivision_names():
+        return "GPE" if len(words) > 1 or not name.endswith("s") else "NORP"
+    if len(words) > 1 or cluster.honorific or cluster.titles:
+        return None
+    word = words[0]
+    starts = [start for start, _ in cluster.mentions]
+    heads = [doc[start] for start in starts]
+    if sum(1 for start in starts if start > 0 and doc[start - 1].lower_ in DETERMINERS) * 2 >= len(
+        starts
+    ):
+        return ""  # "the Bill", "the Oscar": a thing, not a person
+    if (word.isupper() and len(word) <= 5) or any(ch.isdigit() for ch in word):
+        return "ORG"  # "BAA", "G8", "BBC1"
+    if re.fullmatch(r"[A-Z]{2,}s", word):
+        return "NORP"  # "MPs", "MEPs"
+    if all(head.tag_ in {"NNS", "NNPS"} for head in heads):
+        return "NORP"  # "Britons", "Children", "Scholars"
+    if given_name_gender(word) is None and word in _subdivision_names():
+        return "GPE"  # "Powys", "Torbay"
+    votes = surface_labels.get(word, Counter())
+    other, other_count = max(
+        ((label, count) for label, count in votes.items() if label != "PERSON"),
+        key=lambda pair: pair[1],
+        default=("", 0),
+    )
+    if other and other_count > votes.get("PERSON", 0):
+        return other  # the model calls it an organisation or place more often than a person
+    return None
 
 
 def _canonical_other(mention: _Mention) -> str:
@@ -683,7 +856,7 @@ def extract_entities(doc: Doc) -> EntityIndex:
     by_lower: dict[str, str] = {}
     long_forms = _long_forms_of_acronyms(mentions)
     for mention in mentions:
-        if mention.label == "PERSON":
+        if mention.label == "PERSON" or not mention.label:
             continue
         name = _canonical_other(mention)
         name = long_forms.get(name, name)
