@@ -22,6 +22,7 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from bot.nlp.models import Country, CountryMention
+from bot.nlp.sentences import sentence_index
 
 log = logging.getLogger(__name__)
 
@@ -440,11 +441,7 @@ def _phrase_matcher(vocab: Vocab) -> PhraseMatcher:
 
 
 def _sentence_of_token(doc: Doc) -> list[int]:
-    index = [0] * len(doc)
-    for number, sent in enumerate(doc.sents):
-        for i in range(sent.start, sent.end):
-            index[i] = number
-    return index
+    return sentence_index(doc)
 
 
 def _inside_longer_name(span: Span) -> bool:

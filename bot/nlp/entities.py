@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span, Token
 
 from bot.nlp.countries import country_table
 from bot.nlp.models import Entity
+from bot.nlp.sentences import sentence_of, sentences
 
 log = logging.getLogger(__name__)
 
@@ -462,6 +463,7 @@ def _repair_label(
 def _collect_mentions(doc: Doc) -> list[_Mention]:
     """Cleaned entity mentions of the kept labels, with labels repaired."""
     raw: list[_Mention] = []
+    credit_sentences: set[int] | None = None  # computed on the first person
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
@@ -471,7 +473,9 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
         start, end = _cut_at_inner_possessive(doc, start, end)
         label = ent.label_
         if label == "PERSON":
-            if _CREDIT_SENTENCE.search(doc[start].sent.text):
+            if credit_sentences is None:
+                credit_sentences = _credit_tokens(doc)
+            if start in credit_sentences:
                 continue  # "Reporting by Jane Roe; Editing by John Doe": staff, not news
             end = _extend_name(doc, start, end)
         if label == "PERSON" and end < len(doc) and doc[end].lower_ in GOVERNMENT_WORDS:
@@ -511,6 +515,15 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             if mention.honorific is not None and mention.label in {"ORG", "GPE", "NORP", "FAC"}:
                 mention.label = "PERSON"
     return raw
+
+
+def _credit_tokens(doc: Doc) -> set[int]:
+    """Token indices of the sentences that credit the report or a photo."""
+    found: set[int] = set()
+    for sentence in sentences(doc):
+        if _CREDIT_SENTENCE.search(sentence.text):
+            found.update(range(sentence.start, sentence.end))
+    return found
 
 
 def _extend_name(doc: Doc, start: int, end: int) -> int:
@@ -628,7 +641,7 @@ def _count_pronoun_evidence(
     """A sentence naming one person and then saying "he"/"she" hints at that person's gender."""
     by_sentence: dict[int, list[tuple[int, _Cluster]]] = {}
     for index, mention in enumerate(people_mentions):
-        sentence_start = doc[mention.start].sent.start
+        sentence_start = sentence_of(doc, mention.start).start
         by_sentence.setdefault(sentence_start, []).append((mention.end, owner[index]))
     for sentence_start, found in by_sentence.items():
         clusters = {id(cluster): cluster for _, cluster in found}
@@ -636,7 +649,7 @@ def _count_pronoun_evidence(
             continue
         cluster = found[0][1]
         first_end = min(end for end, _ in found)
-        sentence = doc[sentence_start].sent
+        sentence = sentence_of(doc, sentence_start)
         for token in doc[first_end : sentence.end]:
             if token.lower_ in MALE_PRONOUNS:
                 cluster.gender_evidence["m"] += 1
@@ -834,13 +847,14 @@ def _is_headline(doc: Doc, start: int, end: int) -> bool:
     """A long entity that is its whole line, or most of the headline: a title read as a name."""
     if len(doc[start:end].text.split()) < 4:
         return False
-    if "\n" not in doc.text[: doc[start].idx] and "\n" in doc.text[doc[start].idx :]:
+    text = doc.text  # Doc.text joins every token on each call: read it once
+    if "\n" not in text[: doc[start].idx] and "\n" in text[doc[start].idx :]:
         return True  # four or more words of the first line (the headline)
     first, last = doc[start], doc[end - 1]
-    line_start = doc.text.rfind("\n", 0, first.idx) + 1
-    line_end = doc.text.find("\n", last.idx)
-    line_end = len(doc.text) if line_end < 0 else line_end
-    return doc.text[line_start:line_end].strip(" .!?") == doc[start:end].text.strip(" .!?")
+    line_start = text.rfind("\n", 0, first.idx) + 1
+    line_end = text.find("\n", last.idx)
+    line_end = len(text) if line_end < 0 else line_end
+    return text[line_start:line_end].strip(" .!?") == doc[start:end].text.strip(" .!?")
 
 
 def extract_entities(doc: Doc) -> EntityIndex:

@@ -14,6 +14,7 @@ from bot.errors import NotAnArticleError, NotEnglishError
 from bot.nlp import countries as country_finder
 from bot.nlp import entities as entity_finder
 from bot.nlp import quotes as quote_finder
+from bot.nlp import sentences as sentence_list
 from bot.nlp import summarize as summarizer
 from bot.nlp.models import Analysis, ExtractedArticle
 
@@ -117,7 +118,7 @@ def analyze_doc(
     people = entity_finder.extract_entities(doc)
     quotes = quote_finder.extract_quotes(doc, people)
     countries, mentions = country_finder.extract_countries(doc)
-    spans = tuple((s.start_char, s.end_char) for s in doc.sents)
+    spans = tuple((s.start_char, s.end_char) for s in sentence_list.sentences(doc))
     return Analysis(
         summary=summary,
         entities=people.entities,

@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span, Token
 
 from bot.nlp.entities import HONORIFICS, ROLE_NOUNS, EntityIndex, person_words_of
 from bot.nlp.models import Quote
+from bot.nlp.sentences import sentence_of, sentences
 from bot.nlp.speakers import SpeakerCandidate, load_ranker
 
 log = logging.getLogger(__name__)
@@ -444,7 +445,7 @@ class _Resolver:
         self.discourse = _Discourse(people, doc, self._paragraph_of_sentence)
         self.sentence_of: list[int] = [0] * len(doc)
         # paragraphs are the non-empty lines; a sentence belongs to the line it starts on
-        text = doc.text
+        text = self.text = doc.text  # Doc.text joins every token on each call
         line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         content_lines = [
             start
@@ -452,12 +453,17 @@ class _Resolver:
             if text[start : end - 1].strip()
         ]
         self.paragraph_of_sentence: list[int] = []
-        for sentence_index, sentence in enumerate(doc.sents):
+        self.sentences: list[Span] = sentences(doc)
+        for sentence_index, sentence in enumerate(self.sentences):
             for token in sentence:
                 self.sentence_of[token.i] = sentence_index
             self.paragraph_of_sentence.append(
                 max(bisect.bisect_right(content_lines, sentence.start_char) - 1, 0)
             )
+
+    def sentence_at(self, token_index: int) -> Span:
+        """The sentence holding a token (Token.sent walks the document each time)."""
+        return self.sentences[self.sentence_of[token_index]]
 
     def _paragraph_of_sentence(self, sentence_index: int) -> int:
         return self.paragraph_of_sentence[sentence_index]
@@ -554,7 +560,7 @@ def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int
     """Resolve every cue outside quotes in reading order, recording speakers and subjects."""
     attributions: dict[int, Attribution] = {}
     discourse = resolver.discourse
-    for sentence_index, sentence in enumerate(doc.sents):
+    for sentence_index, sentence in enumerate(sentences(doc)):
         for token in sentence:
             if token.i in quoted:
                 continue
@@ -623,8 +629,8 @@ def _governing_cue(quote: Span, quoted: set[int]) -> Token | None:
 
 def _nearby_cues(doc: Doc, quote: Span, quoted: set[int]) -> list[Token]:
     """Cues outside quotes in the sentences the quote touches, nearest first."""
-    start = doc[quote.start].sent.start
-    end = doc[quote.end - 1].sent.end
+    start = sentence_of(doc, quote.start).start
+    end = sentence_of(doc, quote.end - 1).end
     # "“...!” he said." can fall into its own sentence right after the quote.
     if (
         end < len(doc)
@@ -632,7 +638,7 @@ def _nearby_cues(doc: Doc, quote: Span, quoted: set[int]) -> list[Token]:
         and "\n" not in doc[end - 1].whitespace_
         and "\n" not in doc[end - 1].text
     ):
-        end = min(doc[end].sent.end, end + 5)
+        end = min(sentence_of(doc, end).end, end + 5)
     candidates = [
         doc[i]
         for i in range(start, end)
@@ -748,7 +754,7 @@ def _floating_speaker(resolver: _Resolver, quote: Span) -> str | None:
         index -= 1
     if index < 0:
         return None
-    previous = doc[index].sent
+    previous = sentence_of(doc, index)
     ends_with_colon = doc[index].text == ":"
     same_paragraph = resolver.sentence_of[index] >= first
     if not (ends_with_colon or same_paragraph):
@@ -815,9 +821,10 @@ Decider = Callable[
 ]
 
 
-def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], people: EntityIndex) -> _Route | None:
+def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver) -> _Route | None:
     """'“...,” Tulsa police Chief Chuck Jordan said' / '“...,” said Mr. Wang', off the surface."""
-    ended = doc.text[quote.end_char - 1 : quote.end_char] in {".", "?", "!"}
+    people = resolver.people
+    ended = resolver.text[quote.end_char - 1 : quote.end_char] in {".", "?", "!"}
     index = quote.end
     while index < len(doc) and (
         doc[index].is_quote or doc[index].text in {",", ":"} or doc[index].is_space
@@ -846,7 +853,7 @@ def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], people: EntityIndex
     if verb_at is None:
         return None
     verb = window[verb_at]
-    if ended and not _closes_attribution(doc, verb):
+    if ended and not _closes_attribution(verb, resolver.sentence_at(verb.i).end):
         return None  # the quote ended its sentence and a new sentence begins
     name = "adjacent_ended" if ended else "adjacent"
     for offset, token in enumerate(window[:verb_at]):
@@ -873,12 +880,11 @@ def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], people: EntityIndex
     return None
 
 
-def _closes_attribution(doc: Doc, verb: Token) -> bool:
+def _closes_attribution(verb: Token, sentence_end: int) -> bool:
     """'“...?” asked the boy.' / '“...” Hannity said.': a short cue clause after a closed quote
     that reports it (no clause of its own follows the verb)."""
     if any(child.dep_ in {"ccomp", "xcomp", "dobj"} for child in verb.children):
         return False
-    sentence_end = verb.sent.end
     return sentence_end - verb.i <= 12
 
 
@@ -917,7 +923,7 @@ def _quote_routes(
 ) -> list[_Route]:
     """Every cue that may say the quote, strongest tie first."""
     routes: list[_Route] = []
-    adjacent = _adjacent_route(doc, quote, quoted, resolver.people)
+    adjacent = _adjacent_route(doc, quote, quoted, resolver)
     if adjacent is not None:
         routes.append(adjacent)
     cue = _governing_cue(quote, quoted)
@@ -1120,7 +1126,7 @@ def _clause_subjects(resolver: _Resolver, quote: Span) -> list[tuple[str, Token]
     ("Rubio fired back: “...”")."""
     doc = resolver.doc
     found: list[tuple[str, Token]] = []
-    sentence = doc[quote.start].sent
+    sentence = resolver.sentence_at(quote.start)
     quote_range = range(quote.start - 1, quote.end + 1)
     root = sentence.root
     if root.i not in quote_range:
@@ -1131,7 +1137,7 @@ def _clause_subjects(resolver: _Resolver, quote: Span) -> list[tuple[str, Token]
     while index >= 0 and (doc[index].is_quote or doc[index].is_space):
         index -= 1
     if index >= 0 and doc[index].text == ":":
-        lead_in = doc[index].sent
+        lead_in = resolver.sentence_at(index)
         lead_root = root if lead_in.start == sentence.start else lead_in.root
         subject = next((c for c in lead_root.children if c.dep_ in SUBJECT_DEPS), None)
         if subject is not None and subject.i < index:

@@ -31,6 +31,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from bot.nlp.models import Summary
+from bot.nlp.sentences import sentences
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ SUMY_METHODS: tuple[str, ...] = (
     "sumbasic",
     "reduction",
 )
+LEAD_METHODS = frozenset({DEFAULT_METHOD, "lead"})  # article order: no ranking, no stems
 POSITION_METHOD = "position"  # position prior + likeness to the lead and title (the old default)
 METHODS: tuple[str, ...] = (DEFAULT_METHOD, "lead", POSITION_METHOD, *SUMY_METHODS)
 
@@ -181,20 +183,22 @@ def clean_sentence(text: str) -> str:
     return text
 
 
-def prepare(doc: Doc) -> Prepared:
-    """Split the parse into candidate sentences and headings, once per document."""
+def prepare(doc: Doc, *, with_stems: bool = True) -> Prepared:
+    """Split the parse into candidate sentences and headings, once per document; the lead
+    methods need no stems (the rankers do), so they can skip stemming."""
     stop_words = _stop_words()
     stem = _stemmer()
     candidates: list[Candidate] = []
     headings: list[str] = []
     paragraph = 0
     previous_end = 0
-    for index, sent in enumerate(doc.sents):
+    full_text = doc.text  # Doc.text joins every token on each call: read it once
+    for index, sent in enumerate(sentences(doc)):
         text = sent.text.strip()
         if not text:
             continue
         start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-        if "\n" in doc.text[previous_end:start]:
+        if "\n" in full_text[previous_end:start]:
             paragraph += 1
         previous_end = start + len(text)
         words = tuple(t.text for t in sent if not t.is_space and any(c.isalnum() for c in t.text))
@@ -203,7 +207,11 @@ def prepare(doc: Doc) -> Prepared:
             continue
         if len(words) < MIN_CANDIDATE_WORDS:
             continue
-        stems = tuple(stem(w.lower()) for w in words if w.lower() not in stop_words)
+        stems = (
+            tuple(stem(w.lower()) for w in words if w.lower() not in stop_words)
+            if with_stems
+            else ()
+        )
         candidates.append(
             Candidate(
                 index=index,
@@ -220,7 +228,7 @@ def prepare(doc: Doc) -> Prepared:
             )
         )
     if not candidates:  # a text of fragments only: take whatever there is
-        for index, sent in enumerate(doc.sents):
+        for index, sent in enumerate(sentences(doc)):
             text = sent.text.strip()
             words = tuple(t.text for t in sent if any(c.isalnum() for c in t.text))
             if text and words:
@@ -421,7 +429,7 @@ def summarize(
 ) -> Summary:
     """The article's key sentences in article order; `words` swaps the count for a word budget."""
     name = check_method(method)
-    prepared = prepare(doc)
+    prepared = prepare(doc, with_stems=name not in LEAD_METHODS)
     wanted = max(sentences, 1)
     if words is not None and prepared.candidates:
         mean_words = sum(len(c.words) for c in prepared.candidates) / len(prepared.candidates)
