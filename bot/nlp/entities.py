@@ -766,6 +766,23 @@ def _surface_labels(doc: Doc) -> dict[str, Counter[str]]:
 DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
 
 
+def _after_a_name_word(doc: Doc, start: int) -> bool:
+    """A capitalized word that is no title, no honorific and no entity right before a mention."""
+    if start == 0:
+        return False
+    before = doc[start - 1]
+    return (
+        before.is_title
+        and before.is_alpha
+        and not before.is_sent_start
+        and not before.ent_type_
+        and before.lower_ not in HONORIFICS
+        and before.lower_ not in ROLE_NOUNS
+        and before.lower_ not in TITLE_ABBREVIATIONS
+        and before.text not in _not_people()["titles"]
+    )
+
+
 def _non_person_label(
     doc: Doc, cluster: _Cluster, surface_labels: dict[str, Counter[str]]
 ) -> str | None:
@@ -781,10 +798,14 @@ def _non_person_label(
         return "ORG" if all(w in parties for w in words) else ""  # "Tory Treasurer Lord"
     if name in country_table() or name in _subdivision_names():
         return "GPE" if len(words) > 1 or not name.endswith("s") else "NORP"
-    if len(words) > 1 or cluster.honorific or cluster.titles:
+    if len(words) > 1 or cluster.honorific:
         return None
     word = words[0]
     starts = [start for start, _ in cluster.mentions]
+    if sum(1 for start in starts if _after_a_name_word(doc, start)) * 2 > len(starts):
+        return ""  # "the Finance Bill", "the Law Lords": the end of a longer name, not a person
+    if cluster.titles:
+        return None
     heads = [doc[start] for start in starts]
     if sum(1 for start in starts if start > 0 and doc[start - 1].lower_ in DETERMINERS) * 2 >= len(
         starts

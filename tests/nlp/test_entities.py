@@ -188,3 +188,11 @@ def test_parties_and_groups_are_not_people(nlp: Language) -> None:
     labels = {e.name: e.label for e in index.entities}
     assert labels.get("Labour") == "ORG"
     assert labels.get("Lib Dems") == "ORG"
+
+
+def test_the_end_of_a_longer_name_is_not_a_person(nlp: Language) -> None:
+    text = (
+        "MPs will debate the Finance Bill on Tuesday before the election is called.\n"
+        "A shortened Finance Bill would have to pass both houses within a week.\n"
+    )
+    assert "Bill" not in people_of(index_of(nlp, text))
