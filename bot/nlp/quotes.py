@@ -1,18 +1,18 @@
 """Direct quotations and who said them, resolved to the full names the article gives.
 
 Finding quoted text is easy; attributing it is the product. Quote marks are paired per
-paragraph by position (an odd count or a misplaced curly mark never crashes). Each quote is
-attributed by, in order: a dash signature ("...” — Jane Roe); a name right after a mid-sentence
-closing mark followed by a reporting verb ("...,” Tulsa police Chief Chuck Jordan said); a
-reporting verb or noun that governs the quote in the parse (its subject or possessor, "X, who
-told ...", "according to X", an inserted "X said,"); a reporting verb in the same or the next
-sentence; for a partial quote, the named subject of the verb that governs it ("Trump called the
-deal “a disaster”"); and for a cue-less quoted sentence, the previous speaker of its paragraph
-or of the paragraph before. Speakers are resolved through the article's person table:
-"Mr. Wang" -> Wang Yi, "he" -> the latest speaker or main-clause subject of that gender,
-"the secretary of state" -> John F. Kerry by the title the article gave him, "it" -> the
-organization just named. A wrong speaker is worse than none: anything unresolved stays None,
-and so do vague groups ("officials said").
+paragraph by position (an odd count or a misplaced curly mark never crashes). Certain rules
+decide first: a dash signature ("...” — Jane Roe") and a person named in the cue clause right
+beside the quote ("...,” Lopez said", "...,” said Mr. Wang"). Every other quote gets candidate
+sources, each with features saying how it is tied to the quote: the subject of every cue that
+governs the quote, sits beside it or shares its sentence (resolved through the article's person
+table: "Mr. Wang" -> Wang Yi, "the secretary of state" -> John F. Kerry by the title the article
+gave him, "it" -> the organization just named, "he"/"she" -> each recent person of that gender
+with how recent, how prominent and how placed they are), the people of the sentence, the two
+before and the paragraph, the latest speakers and the previous quote's speaker. The learned
+ranker (bot/nlp/speakers.py) picks one or none. Organisations and groups speak too ("the
+Foreign Ministry said", "officials said") and say so in `speaker_type`. A word or two in quote
+marks that no reporting cue governs is a scare quote: flagged, never given a speaker.
 """
 
 from __future__ import annotations
