@@ -25,12 +25,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import bbc_articles, read_jsonl, shared_path
-from bot import briefing
+from bot.analysis import ProcessPoolAnalyzer
+from bot.domain.analysis import Analysis
+from bot.domain.articles import ExtractedArticle
+from bot.domain.stories import BriefingQuery
+from bot.domain.window import Window
 from bot.nlp.countries import count_countries
 from bot.nlp.extract import extract_text
-from bot.nlp.models import Analysis, ExtractedArticle
 from bot.nlp.pipeline import analyze_many, load_nlp
-from storage.store import Store
+from bot.nlp.stories import plan_stories
+from bot.services.briefings import BriefingService
+from storage import SqliteStore, is_postgres_url, open_store
+from storage.transfer import copy_database
+from tests.postgres_cluster import new_database, postgres_server
 
 GUILD = 1
 WINDOW_DAYS = 30
@@ -109,7 +116,7 @@ async def build_database(path: Path, articles: int, seed: int = 7) -> None:
     scale = articles / sum(weights)
     copies = [max(1, round(w * scale)) for w in weights]
     copies[-1] += articles - sum(copies)
-    store = await Store.open(path)
+    store = await SqliteStore.open(path)
     written = 0
     started = time.perf_counter()
     try:
@@ -123,7 +130,7 @@ async def build_database(path: Path, articles: int, seed: int = 7) -> None:
                     text_copy, analysis_copy = wire_copy(article, analysis, copy, rng)
                     text_copy = replace(text_copy, url=f"{text_copy.url}/{index}")
                     when = rng.choice(episodes) + timedelta(minutes=rng.uniform(-600, 600))
-                    result = await store.add_article(
+                    result = await store.articles.add(
                         GUILD, text_copy, analysis_copy, now=min(when, NOW - timedelta(minutes=1))
                     )
                     written += int(result.created)
@@ -193,70 +200,66 @@ def _stall(stalls: LoopStalls) -> str:
     )
 
 
-async def time_briefing(path: Path, runs: int, *, freeze_gc: bool = False) -> None:
+async def time_briefing(path: Path | str, runs: int, *, freeze_gc: bool = False) -> None:
     """Median wall time of build_briefing and its parts, and how long the event loop stalled.
 
     With `freeze_gc`, objects alive after the first briefing (imported modules, caches) are
     moved out of the collector's sight with gc.freeze(), as a long-running bot could do after
     start-up: full collections then no longer walk them, and stalls show our code alone.
     """
-    since = NOW - timedelta(days=WINDOW_DAYS)
-    store = await Store.open(path)
+    window = Window(NOW - timedelta(days=WINDOW_DAYS), NOW)
+    store = await open_store(path)
+    backend = "PostgreSQL" if is_postgres_url(path) else "SQLite"
+    # The real path: the CPU work goes to one analysis worker process, as in the bot.
+    pool = ProcessPoolAnalyzer(None, workers=1)
+    await pool.start()
+    service = BriefingService(store, pool, lambda: NOW)
+
+    def brief(**filters: str) -> Awaitable[object]:
+        return service.brief(GUILD, BriefingQuery(window, **filters))  # type: ignore[arg-type]
+
     try:
-        count = await store.count_articles(GUILD)
-        result = await briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
+        count = await store.articles.count(GUILD)
+        result = await service.brief(GUILD, BriefingQuery(window))
         if freeze_gc:
             gc.collect()
             gc.freeze()
-        whole, whole_stalls = await _median_seconds(
-            runs, lambda: briefing.build_briefing(store, GUILD, now=NOW, days=WINDOW_DAYS)
-        )
-        read, read_stalls = await _median_seconds(
-            runs, lambda: store.article_digests(GUILD, since, NOW)
-        )
-        digests = await store.article_digests(GUILD, since, NOW)
+        whole, whole_stalls = await _median_seconds(runs, brief)
+        read, read_stalls = await _median_seconds(runs, lambda: store.articles.leads(GUILD, window))
+        leads = await store.articles.leads(GUILD, window)
         cpu_times = []
         for _ in range(runs):
             started = time.perf_counter()
-            briefing.plan_briefing(digests, until=NOW, window=NOW - since)
+            plan_stories(leads, window)
             cpu_times.append(time.perf_counter() - started)
         cpu = statistics.median(cpu_times)
-        by_country, country_stalls = await _median_seconds(
-            runs,
-            lambda: briefing.build_briefing(
-                store, GUILD, now=NOW, days=WINDOW_DAYS, country="China"
-            ),
-        )
-        by_topic, topic_stalls = await _median_seconds(
-            runs,
-            lambda: briefing.build_briefing(
-                store, GUILD, now=NOW, days=WINDOW_DAYS, topic="election"
-            ),
-        )
+        by_country, country_stalls = await _median_seconds(runs, lambda: brief(country="China"))
+        by_topic, topic_stalls = await _median_seconds(runs, lambda: brief(topic="election"))
         relations, relations_stalls = await _median_seconds(
-            runs,
-            lambda: briefing.country_relations(store, GUILD, "China", now=NOW, days=WINDOW_DAYS),
+            runs, lambda: service.relations(GUILD, "China", window)
         )
     finally:
+        await pool.close()
         await store.close()
     load = os.getloadavg()[0]
     print(
-        f"briefing: {count} stored articles, {WINDOW_DAYS}-day window, load average {load:.1f}, "
+        f"briefing on {backend}: {count} stored articles, {WINDOW_DAYS}-day window, "
+        f"load average {load:.1f}, "
         f"{result.stories_found} stories, median of {runs} (target < {TARGET_SECONDS:.1f} s)"
         + (", start-up objects frozen (gc.freeze)" if freeze_gc else "")
     )
     print(
-        f"  build_briefing                   {whole:6.3f} s  ({whole / TARGET_SECONDS:.2f}×)"
+        f"  BriefingService.brief            {whole:6.3f} s  ({whole / TARGET_SECONDS:.2f}×)"
         f"  {_stall(whole_stalls)}"
     )
-    print(f"    Store.article_digests          {read:6.3f} s           {_stall(read_stalls)}")
-    print(f"    cluster + rank (worker thread) {cpu:6.3f} s")
+    print(f"    store.articles.leads           {read:6.3f} s           {_stall(read_stalls)}")
+    print(f"    cluster + rank (in process)    {cpu:6.3f} s")
     print(
         f"  … with country=China             {by_country:6.3f} s           {_stall(country_stalls)}"
     )
     print(f"  … with topic=election            {by_topic:6.3f} s           {_stall(topic_stalls)}")
     print(
-        f"  country_relations China, 30 days {relations:6.3f} s"
+        f"  relations China, 30 days          {relations:6.3f} s"
         f"           {_stall(relations_stalls)}"
     )
     for story in result.stories:
@@ -272,12 +275,24 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--freeze-gc", action="store_true", help="gc.freeze() after the first briefing"
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also copy the database into a throw-away PostgreSQL server and time it there",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         path = args.db or Path(folder) / "briefing-bench.sqlite"
         if not path.exists():
             asyncio.run(build_database(path, args.articles))
         asyncio.run(time_briefing(path, args.runs, freeze_gc=args.freeze_gc))
+        if args.postgres:
+            with postgres_server() as server:
+                url = asyncio.run(new_database(server))
+                started = time.perf_counter()
+                asyncio.run(copy_database(path, url))
+                print(f"copied into PostgreSQL in {time.perf_counter() - started:.0f} s")
+                asyncio.run(time_briefing(url, args.runs, freeze_gc=args.freeze_gc))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from bot.analysis import ProcessPoolAnalyzer
-from bot.client import DiplobriefBot
+from bot.app import open_app
 from bot.config import Settings
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from commands.client import DiplobriefBot
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from tests.discord_double.fixtures import start_bot
 from tests.discord_double.server import DiscordDouble
 from tests.pages import PageServer, benchmark_page_ids
@@ -42,32 +43,33 @@ async def measure(count: int) -> None:
         settings = Settings.from_env(
             {"DIPLOBRIEF_DATABASE": str(Path(tmp) / "b.db"), "DIPLOBRIEF_FETCH_ALLOW_PRIVATE": "1"}
         )
-        running = await start_bot(double, DiplobriefBot(settings, analyzer=analyzer))
-        await running.sync_commands()
-        lags: list[float] = []
-        stop = asyncio.Event()
+        async with open_app(settings, analyzer=analyzer) as app:
+            running = await start_bot(double, DiplobriefBot(app))
+            await running.sync_commands()
+            lags: list[float] = []
+            stop = asyncio.Event()
 
-        async def ticker() -> None:
-            while not stop.is_set():
-                before = time.perf_counter()
-                await asyncio.sleep(TICK_S)
-                lags.append(time.perf_counter() - before - TICK_S)
+            async def ticker() -> None:
+                while not stop.is_set():
+                    before = time.perf_counter()
+                    await asyncio.sleep(TICK_S)
+                    lags.append(time.perf_counter() - before - TICK_S)
 
-        ticking = asyncio.create_task(ticker())
-        started = time.perf_counter()
-        records = await asyncio.gather(
-            *(
-                running.slash(
-                    "summarize", {"url": pages.url(f"benchmark/{pid}.html")}, timeout_s=600
+            ticking = asyncio.create_task(ticker())
+            started = time.perf_counter()
+            records = await asyncio.gather(
+                *(
+                    running.slash(
+                        "summarize", {"url": pages.url(f"benchmark/{pid}.html")}, timeout_s=600
+                    )
+                    for pid in page_ids
                 )
-                for pid in page_ids
             )
-        )
-        elapsed = time.perf_counter() - started
-        stop.set()
-        await ticking
-        answered = sum(1 for r in records if r.visible_messages)
-        await running.stop()
+            elapsed = time.perf_counter() - started
+            stop.set()
+            await ticking
+            answered = sum(1 for r in records if r.visible_messages)
+            await running.stop()
     await analyzer.close()
     await pages.close()
     await double.close()

@@ -12,21 +12,26 @@ connector resolves again).
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import ipaddress
 import logging
 import socket
 import ssl
+import time
 import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 import aiohttp
+import charset_normalizer
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from bot.errors import FetchError
+from bot.domain.errors import FetchError
+from bot.domain.limits import MAX_LINK_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,7 @@ USER_AGENT = "Diplobrief/0.1 (Discord bot that briefs people on diplomatic news)
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8"
 ALLOWED_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_URL_LENGTH = 2048
+MAX_URL_LENGTH = MAX_LINK_CHARS
 CHUNK_BYTES = 64 * 1024
 
 _FRIENDLY_TYPES = {
@@ -63,11 +68,58 @@ class FetchedPage:
     truncated: bool
 
     def text(self) -> str:
-        """The body decoded with the declared charset (UTF-8 when none or unknown)."""
+        """The body as text: in its declared charset when that is a real one that reads it,
+        else UTF-8, else the charset the bytes look like; FetchError when nothing reads it.
+
+        Pages declare charsets Python knows but that are no charsets ("undefined" always
+        fails, "idna" and "punycode" are host-name codecs) or that do not match the bytes.
+        """
+        declared = _text_codec(self.charset)
+        if declared is not None:
+            text = self.body.decode(declared, errors="replace")
+            if _readable(text):
+                return text
         try:
-            return self.body.decode(self.charset or "utf-8", errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        guess = charset_normalizer.from_bytes(self.body).best()
+        if guess is not None:
+            text = self.body.decode(guess.encoding, errors="replace")
+            if _readable(text):
+                log.info("%s: read as %s (declared %s)", self.url, guess.encoding, self.charset)
+                return text
+        shown = f"declares the character set {self.charset!r} and " if self.charset else ""
+        raise FetchError(
+            f"This page's text could not be read: it {shown}is not in any character set "
+            "I can recognise."
+        )
+
+
+# Codecs Python has that no web page's text is written in.
+_NOT_CHARSETS = frozenset(
+    {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7"}
+)
+UNREADABLE_SHARE = 0.02  # more replacement characters than this: the charset is wrong
+
+
+def _text_codec(charset: str | None) -> str | None:
+    """The Python codec of a declared charset, or None when it names none fit for a page."""
+    if not charset:
+        return None
+    try:
+        info = codecs.lookup(charset.strip().strip("\"'"))
+    except LookupError:
+        return None
+    # codecs has no public way to tell a charset from a transform such as rot13 or base64.
+    if not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
+def _readable(text: str) -> bool:
+    """Whether decoding left text, not a field of replacement characters."""
+    return text.count("\ufffd") <= UNREADABLE_SHARE * max(len(text), 1)
 
 
 class RefusedAddressError(OSError):
@@ -78,10 +130,18 @@ class RefusedAddressError(OSError):
         self.reason = reason
 
 
+_SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
+
+
 def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why an address is not a public internet host, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _address_kind(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return _address_kind(address.ipv4_mapped)
+        if address in _SIX_TO_FOUR:
+            return "6to4 relay"  # 2002:AABB:CCDD::/48 tunnels to IPv4 AA.BB.CC.DD, any of them
+        if address.is_site_local:
+            return "site-local"  # fec0::/10: deprecated, but still a private network
     if address.is_loopback:
         return "loopback"
     if address.is_unspecified:
@@ -269,6 +329,7 @@ async def _fetch_with(
     session: aiohttp.ClientSession,
     url: URL,
     *,
+    hops: list[URL],
     vetted_session: bool,
     allow_private: bool,
     timeout_s: float,
@@ -278,6 +339,7 @@ async def _fetch_with(
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Language": "en"}
     request_timeout = aiohttp.ClientTimeout(total=timeout_s)
     for hop in range(max_redirects + 1):
+        hops.append(url)  # the caller names this host if connecting to it fails
         if not vetted_session:
             await _vet_by_lookup(url, allow_private=allow_private)
         async with session.get(
@@ -353,6 +415,7 @@ async def fetch_page(
     link-local (cloud metadata), multicast, reserved and unspecified addresses stay refused.
     """
     checked = _checked_url(url, allow_private=allow_private)
+    hops: list[URL] = []
     own_session = session is None
     active = session if session is not None else new_fetch_session(allow_private=allow_private)
     # A session from new_fetch_session vets host names itself, with its own allow_private.
@@ -362,6 +425,7 @@ async def fetch_page(
             return await _fetch_with(
                 active,
                 checked,
+                hops=hops,
                 vetted_session=vetted,
                 allow_private=allow_private,
                 timeout_s=timeout_s,
@@ -373,9 +437,201 @@ async def fetch_page(
             f"The site took longer than {timeout_s:g} seconds to answer; giving up."
         ) from error
     except aiohttp.ClientError as error:
-        raise _connection_refusal(error, checked) from error
+        # After a redirect it is the target that failed: name its host, not the first one.
+        raise _connection_refusal(error, hops[-1] if hops else checked) from error
     except (ssl.SSLError, UnicodeError) as error:
-        raise FetchError(f"Could not fetch the page from {checked.host}.") from error
+        host = (hops[-1] if hops else checked).host
+        raise FetchError(f"Could not fetch the page from {host}.") from error
     finally:
         if own_session:
             await active.close()
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
+    " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5,"
+    " */*;q=0.1"
+)
+# Servers label feeds in many ways (text/plain, octet-stream…); the parser decides.
+FEED_REFUSED_MAJOR_TYPES = frozenset({"image", "video", "audio", "font"})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+class FeedHttpError(FetchError):
+    """The feed's server answered with an error status (`reason` is short, for /feed list)."""
+
+    def __init__(self, status: int, phrase: str) -> None:
+        super().__init__(f"The feed answered HTTP {status} {phrase}.".replace("  ", " "))
+        self.status = status
+        self.reason = f"HTTP {status}"
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """A feed fetch: 200 with a body, or 304 (not modified, no body).
+
+    `moved_to` is the URL a chain of permanent redirects (301/308) from the start led to, so
+    the stored URL can follow; a temporary redirect anywhere in the chain keeps the old one.
+    """
+
+    status: int
+    url: str
+    content_type: str | None
+    charset: str | None
+    body: bytes
+    truncated: bool
+    etag: str | None
+    last_modified: str | None
+    cache_control: str | None
+    moved_to: str | None = None
+
+
+async def fetch_feed(
+    url: str,
+    *,
+    session: aiohttp.ClientSession,
+    allow_private: bool = False,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout_s: float = 20,
+    max_bytes: int = 5_000_000,
+    max_redirects: int = 5,
+) -> FeedResponse:
+    """Fetch a feed (or a page naming feeds) conditionally, within the same safety rules."""
+    checked = _checked_url(url, allow_private=allow_private)
+    vetted = session.connector is not None and session.connector in _vetted_connectors
+    headers = {"User-Agent": USER_AGENT, "Accept": FEED_ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    request_timeout = aiohttp.ClientTimeout(total=timeout_s)
+    current = checked
+    permanent = True
+    try:
+        async with asyncio.timeout(timeout_s):
+            for hop in range(max_redirects + 1):
+                if not vetted:
+                    await _vet_by_lookup(current, allow_private=allow_private)
+                async with session.get(
+                    current, headers=headers, allow_redirects=False, timeout=request_timeout
+                ) as response:
+                    if response.status in REDIRECT_STATUSES:
+                        location = response.headers.get("Location")
+                        if not location or hop == max_redirects:
+                            raise FetchError(
+                                f"The feed redirected badly ({response.status}); giving up."
+                            )
+                        permanent = permanent and response.status in PERMANENT_REDIRECTS
+                        try:
+                            target = response.url.join(URL(location))
+                        except ValueError as error:
+                            raise FetchError(
+                                "The feed redirected to an unreadable address."
+                            ) from error
+                        current = _checked_url(target, allow_private=allow_private)
+                        continue
+                    moved = str(current) if permanent and current != checked else None
+                    if response.status == 304:
+                        return FeedResponse(
+                            304, str(response.url), None, None, b"", False,
+                            response.headers.get("ETag") or etag,
+                            response.headers.get("Last-Modified") or last_modified,
+                            response.headers.get("Cache-Control"), moved,
+                        )  # fmt: skip
+                    if response.status >= 400 or response.status < 200:
+                        try:
+                            phrase = HTTPStatus(response.status).phrase
+                        except ValueError:
+                            phrase = response.reason or ""
+                        raise FeedHttpError(response.status, phrase)
+                    content_type = response.content_type.lower()
+                    if content_type.split("/", 1)[0] in FEED_REFUSED_MAJOR_TYPES:
+                        raise FetchError(
+                            f"This link is {_describe_type(content_type)} ({content_type}), "
+                            "not a feed."
+                        )
+                    body, truncated = await _read_capped(response, max_bytes)
+                    return FeedResponse(
+                        status=response.status,
+                        url=str(response.url),
+                        content_type=content_type,
+                        charset=response.charset.lower() if response.charset else None,
+                        body=body,
+                        truncated=truncated,
+                        etag=response.headers.get("ETag"),
+                        last_modified=response.headers.get("Last-Modified"),
+                        cache_control=response.headers.get("Cache-Control"),
+                        moved_to=moved,
+                    )
+    except TimeoutError as error:
+        raise FetchError(
+            f"The feed took longer than {timeout_s:g} seconds to answer; giving up."
+        ) from error
+    except aiohttp.ClientError as error:
+        raise _connection_refusal(error, current) from error
+    except (ssl.SSLError, UnicodeError) as error:
+        raise FetchError(f"Could not fetch the feed from {current.host}.") from error
+    raise FetchError(f"The feed redirected more than {max_redirects} times; giving up.")
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class HostLimiter:
+    """Politeness per host: at most `concurrency` requests at once and `interval_s` between
+    the starts of two requests to the same host (feed documents and their articles alike).
+
+    Time is injected (`monotonic`, `sleep`), so tests need no real waiting.
+    """
+
+    def __init__(
+        self,
+        concurrency: int = 2,
+        interval_s: float = 1.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.concurrency = max(1, concurrency)
+        self.interval_s = max(0.0, interval_s)
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+        self._users: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        """Hold one of the host's slots for a request, started no sooner than allowed."""
+        host = (URL(url).host or "").lower()
+        semaphore = self._slots.setdefault(host, asyncio.Semaphore(self.concurrency))
+        self._users[host] = self._users.get(host, 0) + 1
+        try:
+            async with semaphore:
+                while True:
+                    now = self._monotonic()
+                    start = self._next_start.get(host, now)
+                    if start <= now:
+                        self._next_start[host] = now + self.interval_s
+                        break
+                    await self._sleep(start - now)
+                yield
+        finally:
+            self._users[host] -= 1
+            if not self._users[host]:
+                # Nobody waits for this host: forget it, unless its spacing still applies.
+                del self._users[host]
+                if self._next_start.get(host, 0.0) <= self._monotonic():
+                    self._slots.pop(host, None)
+                    self._next_start.pop(host, None)
+
+
+def check_link(url: str, *, allow_private: bool = False) -> str:
+    """The link if it may be fetched at all (scheme, host, no private literal), else FetchError.
+
+    Names are resolved and vetted only when fetched; this is the check before storing one.
+    """
+    return str(_checked_url(url.strip().strip("<>"), allow_private=allow_private))

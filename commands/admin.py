@@ -8,7 +8,7 @@ import discord
 from discord.ext import commands
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
+    from commands.client import DiplobriefBot
 
 
 class AdminCog(commands.Cog):

@@ -10,31 +10,55 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.client import NO_PINGS, defer, handle_interaction_error
-from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
-from bot.links import find_links
-from bot.nlp.extract import MAX_INPUT_BYTES
-from bot.nlp.summarize import DEFAULT_METHOD, METHODS
-from bot.service import ArticleReport, check_summary_options
+from bot.domain.articles import ArticleReport
+from bot.domain.errors import NotFoundError, PermissionDeniedError, UserFacingError
+from bot.domain.limits import (
+    ARTICLE_FILE_SUFFIXES,
+    DEFAULT_SENTENCES,
+    DEFAULT_SUMMARY_METHOD,
+    MAX_INPUT_BYTES,
+    MAX_SENTENCES,
+    SUMMARY_METHODS,
+)
+from bot.domain.links import find_links
+from bot.domain.text import display_title
+from bot.domain.urls import checked_link
+from bot.services.articles import check_summary_options
+from commands import embeds
+from commands.replies import (
+    SERVER_CONTEXT_ONLY,
+    SERVER_INSTALL_ONLY,
+    Reply,
+    handle_interaction_error,
+    installable_by_users,
+    scope_of,
+    server_scope_of,
+)
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
+    from commands.client import DiplobriefBot
 
 log = logging.getLogger(__name__)
 
-METHOD_CHOICES = [app_commands.Choice(name=m, value=m) for m in METHODS][:25]
-ATTACHMENT_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".md")
+METHOD_CHOICES = [app_commands.Choice(name=m, value=m) for m in SUMMARY_METHODS][:25]
 
 
 def require_url(url: str) -> str:
-    """Refuse obviously wrong input before deferring, so the error stays private."""
-    url = url.strip().strip("<>")
-    if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
-        raise UserFacingError(
-            "That is not a web link: give a URL starting with http:// or https://."
-        )
-    return url
+    """Refuse what is not exactly one link before deferring, so the error stays private."""
+    return checked_link(url)
+
+
+def message_text(message: discord.Message, *, embed_links: bool = True) -> str:
+    """Where a message's article links are: its text (and its embeds' links), and the same of
+    every message it forwards (Discord's message snapshots)."""
+    parts = [message.content or ""]
+    if embed_links:
+        parts += [embed.url for embed in message.embeds if embed.url]
+    for snapshot in message.message_snapshots:
+        parts.append(snapshot.content or "")
+        if embed_links:
+            parts += [embed.url for embed in snapshot.embeds if embed.url]
+    return " ".join(part for part in parts if part)
 
 
 def article_view(report: ArticleReport) -> discord.ui.View:
@@ -42,19 +66,23 @@ def article_view(report: ArticleReport) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(QuotesButton(report.article.id))
     view.add_item(PeopleButton(report.article.id))
-    if report.article.url:
-        view.add_item(discord.ui.Button(label="Read article", url=report.article.url[:512]))
+    url = embeds.button_url(report.article.url)  # a link too long for a button: the title has it
+    if url:
+        view.add_item(discord.ui.Button(label="Read article", url=url))
     return view
+
+
+async def report_embed(bot: DiplobriefBot, scope: int, report: ArticleReport) -> discord.Embed:
+    """An article's embed, with the server's other reports of its story ("Also reported by")."""
+    others = await bot.app.briefings.also_reported(scope, report.article)
+    return embeds.with_also_reported(embeds.article_embed(report.article, report.analysis), others)
 
 
 async def send_report(interaction: discord.Interaction, report: ArticleReport) -> None:
     """The answer to a deferred /summarize or context-menu call."""
-    interaction.extras["answered"] = True
-    await interaction.followup.send(
-        embed=render.article_embed(report.article, report.analysis),
-        view=article_view(report),
-        allowed_mentions=NO_PINGS,
-    )
+    bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
+    embed = await report_embed(bot, scope_of(interaction), report)
+    await Reply.of(interaction).send(embed=embed, view=article_view(report))
 
 
 class QuotesButton(
@@ -81,12 +109,11 @@ class QuotesButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
         try:
-            report = await bot.articles.article(interaction.guild_id, self.article_id)
-            quotes = [(q.text, q.speaker, q.title) for q in report.analysis.quotes]
-            title = f"Quotes · {render.display_title(report.article.title, report.article.text)}"
-            await interaction.response.send_message(
-                embed=render.quotes_embed(title, quotes, url=report.article.url),
-                ephemeral=True,
+            report = await bot.app.articles.article(scope_of(interaction), self.article_id)
+            quotes = [(q.text, q.speaker, q.title) for q in report.analysis.attributed_quotes]
+            title = f"Quotes · {display_title(report.article.title, report.article.text)}"
+            await Reply.of(interaction).send(
+                embed=embeds.quotes_embed(title, quotes, url=report.article.url), ephemeral=True
             )
         except Exception as error:
             await handle_interaction_error(interaction, error)
@@ -116,9 +143,9 @@ class PeopleButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
         try:
-            report = await bot.articles.article(interaction.guild_id, self.article_id)
-            await interaction.response.send_message(
-                embed=render.people_countries_embed(report.article, report.analysis),
+            report = await bot.app.articles.article(scope_of(interaction), self.article_id)
+            await Reply.of(interaction).send(
+                embed=embeds.people_countries_embed(report.article, report.analysis),
                 ephemeral=True,
             )
         except Exception as error:
@@ -130,7 +157,11 @@ class ArticleGroup(app_commands.Group):
 
     def __init__(self, bot: DiplobriefBot) -> None:
         super().__init__(
-            name="article", description="Add, list or remove stored articles", guild_only=True
+            name="article",
+            description="Add, list or remove stored articles",
+            guild_only=True,
+            allowed_contexts=SERVER_CONTEXT_ONLY,
+            allowed_installs=SERVER_INSTALL_ONLY,
         )
         self.bot = bot
 
@@ -156,7 +187,7 @@ class ArticleGroup(app_commands.Group):
                 "Paste the article as `text` or attach it as a .txt/.html `file`."
             )
         if file is not None:
-            if not file.filename.lower().endswith(ATTACHMENT_SUFFIXES):
+            if not file.filename.lower().endswith(ARTICLE_FILE_SUFFIXES):
                 raise UserFacingError("Attach a .txt or .html file.")
             if file.size > MAX_INPUT_BYTES:
                 limit_mb = MAX_INPUT_BYTES / 1e6
@@ -165,11 +196,12 @@ class ArticleGroup(app_commands.Group):
                 )
         if url:
             url = require_url(url)
-        await defer(interaction)
+        scope = server_scope_of(interaction)
+        await Reply.of(interaction).defer()
         data: bytes | str = await file.read() if file is not None else (text or "")
         name = file.filename if file is not None else "pasted text"
-        report = await self.bot.articles.add_document(
-            interaction.guild_id,
+        report = await self.bot.app.articles.add_document(
+            scope,
             data,
             name=name,
             title=title,
@@ -183,26 +215,22 @@ class ArticleGroup(app_commands.Group):
     async def list_(
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
-        articles = await self.bot.articles.list_articles(
-            interaction.guild_id, limit=25, offset=(page - 1) * 25
-        )
-        total = await self.bot.store.count_articles(interaction.guild_id)
-        await interaction.response.send_message(
-            embed=render.article_list_embed(articles, total), ephemeral=True
-        )
+        found = await self.bot.app.articles.article_page(server_scope_of(interaction), page)
+        await Reply.of(interaction).send(embed=embeds.article_list_embed(found), ephemeral=True)
 
     @app_commands.command(
         name="remove", description="Remove a stored article (needs Manage Messages)"
     )
     @app_commands.describe(id="The article number shown as #N")
     async def remove(self, interaction: discord.Interaction, id: int) -> None:
+        scope = server_scope_of(interaction)
         permissions = interaction.permissions
         if not permissions.manage_messages:
             raise PermissionDeniedError(
                 "You need the Manage Messages permission to remove articles."
             )
-        await self.bot.articles.remove_article(interaction.guild_id, id)
-        await interaction.response.send_message(f"Removed article #{id}.", ephemeral=True)
+        await self.bot.app.articles.remove_article(scope, id)
+        await Reply.of(interaction).send(content=f"Removed article #{id}.", ephemeral=True)
 
 
 class ArticlesCog(commands.Cog):
@@ -213,7 +241,7 @@ class ArticlesCog(commands.Cog):
         self.context_menu = app_commands.ContextMenu(
             name="Summarize article", callback=self.summarize_message
         )
-        self.context_menu.guild_only = True
+        installable_by_users(self.context_menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
@@ -228,23 +256,24 @@ class ArticlesCog(commands.Cog):
     @app_commands.command(name="summarize", description="Summarize a news article from a link")
     @app_commands.describe(
         url="Link to the article",
-        sentences="How many sentences (1–10, default 3)",
-        method=f"Summary method (default {DEFAULT_METHOD})",
+        sentences=f"How many sentences (1–{MAX_SENTENCES}, default {DEFAULT_SENTENCES})",
+        method=f"Summary method (default {DEFAULT_SUMMARY_METHOD})",
     )
     @app_commands.choices(method=METHOD_CHOICES)
-    @app_commands.guild_only()
+    @installable_by_users
     async def summarize(
         self,
         interaction: discord.Interaction,
         url: str,
-        sentences: app_commands.Range[int, 1, 10] = 3,
+        sentences: app_commands.Range[int, 1, MAX_SENTENCES] = DEFAULT_SENTENCES,
         method: str | None = None,
     ) -> None:
         url = require_url(url)
         check_summary_options(method, sentences)
-        await defer(interaction)
-        report = await self.bot.articles.add_url(
-            interaction.guild_id,
+        scope = scope_of(interaction)
+        await Reply.of(interaction).defer()
+        report = await self.bot.app.articles.add_url(
+            scope,
             url,
             added_by=interaction.user.id,
             method=method,
@@ -255,31 +284,27 @@ class ArticlesCog(commands.Cog):
     async def summarize_message(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        """Summarize the link(s) in a message (up to three)."""
-        text = message.content or ""
-        text += " " + " ".join(e.url for e in message.embeds if e.url)
-        links = find_links(text)
+        """Summarize the link(s) in a message or the message it forwards (up to three)."""
+        scope = scope_of(interaction)  # before deferring: a DM gets its answer privately
+        links = find_links(message_text(message))
         if not links:
             raise NotFoundError("That message has no article link.")
-        await defer(interaction)
+        reply = Reply.of(interaction)
+        await reply.defer()
         failures: list[str] = []
         for url in links:
             try:
-                report = await self.bot.articles.add_url(
-                    interaction.guild_id, url, added_by=interaction.user.id
+                report = await self.bot.app.articles.add_url(
+                    scope, url, added_by=interaction.user.id
                 )
             except UserFacingError as err:
                 failures.append(f"{url}: {err}")
                 continue
             await send_report(interaction, report)
         if failures:
-            if not interaction.extras.get("answered"):
+            if not reply.state.answered:
                 raise UserFacingError("\n".join(failures))
-            await interaction.followup.send(
-                embed=render.error_embed("\n".join(failures)),
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
-            )
+            await reply.send(embed=embeds.error_embed("\n".join(failures)), ephemeral=True)
 
 
 async def setup(bot: DiplobriefBot) -> None:

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.client import NO_PINGS
-from bot.errors import PermissionDeniedError, UserFacingError
-from bot.links import find_links
-from bot.ratelimit import SlidingWindowLimiter
+from bot.domain.errors import PermissionDeniedError, UserFacingError
+from bot.domain.scope import guild_scope
+from commands.articles import article_view, message_text, report_embed
+from commands.replies import NO_PINGS, Reply, server_only, server_scope_of
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
+    from commands.client import DiplobriefBot
 
 log = logging.getLogger(__name__)
-
-USER_LINKS_PER_MINUTE = 5
-GUILD_LINKS_PER_MINUTE = 20
-
-Channel = discord.TextChannel | discord.Thread
 
 
 class AutosummaryCog(commands.Cog):
@@ -32,8 +25,6 @@ class AutosummaryCog(commands.Cog):
 
     def __init__(self, bot: DiplobriefBot) -> None:
         self.bot = bot
-        self.user_limit = SlidingWindowLimiter(USER_LINKS_PER_MINUTE, 60.0, time.monotonic)
-        self.guild_limit = SlidingWindowLimiter(GUILD_LINKS_PER_MINUTE, 60.0, time.monotonic)
 
     @app_commands.command(
         name="autosummary", description="Summarize links posted in a channel automatically"
@@ -43,56 +34,50 @@ class AutosummaryCog(commands.Cog):
     )
     @app_commands.default_permissions(manage_channels=True)
     @app_commands.guild_only()
+    @server_only
     async def autosummary(
         self,
         interaction: discord.Interaction,
         enabled: bool,
         channel: discord.TextChannel | None = None,
     ) -> None:
+        scope = server_scope_of(interaction)
         if not interaction.permissions.manage_channels:
             raise PermissionDeniedError("You need the Manage Channels permission to change this.")
-        assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
         if channel_id is None:
             raise UserFacingError("Pick a text channel.")
-        await self.bot.store.set_autosummary(interaction.guild_id, channel_id, enabled)
+        await self.bot.app.articles.set_autosummary(scope, channel_id, enabled)
         state = "on" if enabled else "off"
         note = ""
         if enabled and not self.bot.intents.message_content:
             note = (
                 "\nNote: the bot runs without the Message Content intent, so it cannot read links."
             )
-        await interaction.response.send_message(
-            f"Auto-summaries are {state} in <#{channel_id}>.{note}", ephemeral=True
+        await Reply.of(interaction).send(
+            content=f"Auto-summaries are {state} in <#{channel_id}>.{note}", ephemeral=True
         )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None or not message.content:
+        """Links in a message, or in a message someone forwarded here, within the same limits."""
+        if message.author.bot or message.guild is None:
             return
-        links = find_links(message.content)
-        if not links:
+        text = message_text(message, embed_links=False)
+        if not text:
             return
-        guild_id = message.guild.id
-        if not await self.bot.store.autosummary_enabled(guild_id, message.channel.id):
-            return
-        allowed = self.user_limit.try_acquire((guild_id, message.author.id), len(links))
-        allowed = min(allowed, self.guild_limit.try_acquire(guild_id, allowed))
-        if allowed < len(links):
-            log.info(
-                "auto-summary rate limit in guild %s: %d of %d links", guild_id, allowed, len(links)
-            )
-        for url in links[:allowed]:
+        links = await self.bot.app.articles.links_to_autosummarize(
+            guild_scope(message.guild.id), message.channel.id, message.author.id, text
+        )
+        for url in links:
             await self.summarize_link(message, url)
 
     async def summarize_link(self, message: discord.Message, url: str) -> None:
         """Reply with one link's summary; a failing link is logged and skipped quietly."""
-        from commands.articles import article_view
-
         assert message.guild is not None
         try:
-            report = await self.bot.articles.add_url(
-                message.guild.id, url, added_by=message.author.id
+            report = await self.bot.app.articles.add_url(
+                guild_scope(message.guild.id), url, added_by=message.author.id
             )
         except UserFacingError as err:
             log.info("auto-summary skipped %s in guild %s: %s", url, message.guild.id, err)
@@ -101,8 +86,9 @@ class AutosummaryCog(commands.Cog):
             log.exception("auto-summary failed for a link in guild %s", message.guild.id)
             return
         try:
+            embed = await report_embed(self.bot, guild_scope(message.guild.id), report)
             await message.reply(
-                embed=render.article_embed(report.article, report.analysis),
+                embed=embed,
                 view=article_view(report),
                 mention_author=False,
                 allowed_mentions=NO_PINGS,

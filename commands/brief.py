@@ -1,4 +1,8 @@
-"""/brief and /relations: stories across the server's articles, and who deals with whom."""
+"""/brief and /relations: stories across the server's articles, and who deals with whom.
+
+Both attach a picture when there is one worth drawing (a coverage timeline for a briefing
+longer than a day, the network of a country's relations); the embeds say everything without it.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +12,35 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.briefing import build_briefing, country_relations, resolve_country
-from bot.client import NO_PINGS, defer
-from bot.nlp.countries import country_names
+from bot.domain.limits import (
+    BRIEF_DEFAULT_DAYS,
+    DEFAULT_STORIES,
+    MAX_DAYS,
+    MAX_STORIES,
+    MIN_DAYS,
+    RELATIONS_DEFAULT_DAYS,
+    STORY_SENTENCES,
+    days_range_text,
+)
+from bot.domain.stories import BriefingQuery
+from bot.domain.text import flag
+from commands import embeds
+from commands.replies import Reply, server_scope_of, with_picture
 from commands.views import OwnedView
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
+    from bot.services.briefings import BriefingService
+    from commands.client import DiplobriefBot
 
 
-def country_choices(current: str, limit: int = 25) -> list[app_commands.Choice[str]]:
+def country_choices(
+    briefings: BriefingService, current: str, limit: int = 25
+) -> list[app_commands.Choice[str]]:
     """Country names whose name or any word of it starts with what was typed."""
-    typed = current.strip().casefold()
-    names = sorted(country_names().items(), key=lambda item: item[1])
-    found = []
-    for code, name in names:
-        words = name.casefold().replace("-", " ").split()
-        if (
-            not typed
-            or name.casefold().startswith(typed)
-            or any(w.startswith(typed) for w in words)
-            or code.casefold() == typed
-        ):
-            found.append(app_commands.Choice(name=f"{render.flag(code)} {name}"[:100], value=code))
-        if len(found) >= limit:
-            break
-    return found
+    return [
+        app_commands.Choice(name=f"{flag(c.code)} {c.name}"[:100], value=c.code)
+        for c in briefings.country_choices(current, limit)
+    ]
 
 
 class BriefingPager(OwnedView):
@@ -85,7 +91,8 @@ class BriefCog(commands.Cog):
     @app_commands.describe(
         topic='Only stories about this (words, "a phrase")',
         country="Only stories involving this country",
-        days="How many days back (1–30, default 1)",
+        days=f"How many days back ({days_range_text()}, default {BRIEF_DEFAULT_DAYS})",
+        stories=f"How many stories (1–{MAX_STORIES}, default {DEFAULT_STORIES})",
     )
     @app_commands.guild_only()
     async def brief(
@@ -93,55 +100,58 @@ class BriefCog(commands.Cog):
         interaction: discord.Interaction,
         topic: str | None = None,
         country: str | None = None,
-        days: app_commands.Range[int, 1, 30] = 1,
+        days: app_commands.Range[int, MIN_DAYS, MAX_DAYS] = BRIEF_DEFAULT_DAYS,
+        stories: app_commands.Range[int, 1, MAX_STORIES] = DEFAULT_STORIES,
     ) -> None:
+        briefings = self.bot.app.briefings
+        scope = server_scope_of(interaction)
         if country:
-            resolve_country(country)  # an unknown country is refused before deferring
-        await defer(interaction)
-        briefing = await build_briefing(
-            self.bot.store,
-            interaction.guild_id,
-            now=self.bot.now(),
-            days=days,
+            briefings.resolve_country(country)  # an unknown country is refused before deferring
+        query = BriefingQuery(
+            window=briefings.last_days(days),
             topic=topic,
             country=country,
+            stories=stories,
+            sentences=STORY_SENTENCES,
         )
-        pages = render.briefing_pages(briefing)
-        interaction.extras["answered"] = True
+        reply = Reply.of(interaction)
+        await reply.defer()
+        briefing = await briefings.brief(scope, query)
+        pages = embeds.briefing_pages(briefing)
+        picture = with_picture(await self.bot.app.pictures.timeline(briefing))
         if len(pages) == 1:
-            await interaction.followup.send(embeds=pages[0], allowed_mentions=NO_PINGS)
+            await reply.send(embeds=pages[0], **picture)
         else:
-            await interaction.followup.send(
-                embeds=pages[0],
-                view=BriefingPager(pages, interaction.user.id),
-                allowed_mentions=NO_PINGS,
-            )
+            pager = BriefingPager(pages, interaction.user.id)
+            await reply.send(embeds=pages[0], view=pager, **picture)
 
     @app_commands.command(name="relations", description="Which countries a country is dealing with")
-    @app_commands.describe(country="The country", days="How many days back (1–30, default 7)")
+    @app_commands.describe(
+        country="The country",
+        days=f"How many days back ({days_range_text()}, default {RELATIONS_DEFAULT_DAYS})",
+    )
     @app_commands.guild_only()
     async def relations(
         self,
         interaction: discord.Interaction,
         country: str,
-        days: app_commands.Range[int, 1, 30] = 7,
+        days: app_commands.Range[int, MIN_DAYS, MAX_DAYS] = RELATIONS_DEFAULT_DAYS,
     ) -> None:
-        resolve_country(country)
-        await defer(interaction)
-        relations = await country_relations(
-            self.bot.store, interaction.guild_id, country, now=self.bot.now(), days=days
-        )
-        interaction.extras["answered"] = True
-        await interaction.followup.send(
-            embed=render.relations_embed(relations), allowed_mentions=NO_PINGS
-        )
+        briefings = self.bot.app.briefings
+        scope = server_scope_of(interaction)
+        briefings.resolve_country(country)
+        reply = Reply.of(interaction)
+        await reply.defer()
+        relations = await briefings.relations(scope, country, briefings.last_days(days))
+        picture = with_picture(await self.bot.app.pictures.relations(relations))
+        await reply.send(embed=embeds.relations_embed(relations), **picture)
 
     @brief.autocomplete("country")
     @relations.autocomplete("country")
     async def country_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return country_choices(current)
+        return country_choices(self.bot.app.briefings, current)
 
 
 async def setup(bot: DiplobriefBot) -> None:

@@ -8,16 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from commands import embeds
+from commands.replies import Reply, installable_by_users
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
-
-INTRO = (
-    "I brief you on diplomatic news. Give me an article and I answer with a short summary, "
-    "the countries and people involved, and who said what. Everything I store stays in this "
-    "server."
-)
+    from commands.client import DiplobriefBot
 
 
 def _usage(name: str, parameters: list[app_commands.Parameter]) -> str:
@@ -25,7 +20,7 @@ def _usage(name: str, parameters: list[app_commands.Parameter]) -> str:
     return f"**/{name}** {options}".rstrip()
 
 
-def help_embed(tree: app_commands.CommandTree) -> discord.Embed:  # type: ignore[type-arg]
+def command_lines(tree: app_commands.CommandTree) -> list[str]:  # type: ignore[type-arg]
     """Every slash command, its options and what it does, read from the command tree itself."""
     lines: list[str] = []
     for command in sorted(tree.get_commands(), key=lambda c: c.name):
@@ -38,19 +33,7 @@ def help_embed(tree: app_commands.CommandTree) -> discord.Embed:  # type: ignore
             lines.append(f"{_usage(command.name, command.parameters)} — {command.description}")
         elif isinstance(command, app_commands.ContextMenu):
             lines.append(f"**{command.name}** (right-click a message → Apps) — summarize its links")
-    commands_text = render.clip_lines(lines, render.DESCRIPTION_LIMIT - len(INTRO) - 2)
-    embed = discord.Embed(
-        title="Diplobrief", description=f"{INTRO}\n\n{commands_text}", colour=render.BRAND_COLOUR
-    )
-    embed.add_field(
-        name="Links in chat",
-        value=(
-            "When an admin turns on /autosummary for a channel, links people post there are "
-            "summarized as replies (up to 3 per message)."
-        ),
-        inline=False,
-    )
-    return render.fit_embed(embed)
+    return lines
 
 
 class HelpCog(commands.Cog):
@@ -60,8 +43,10 @@ class HelpCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="help", description="What Diplobrief does and every command")
+    @installable_by_users
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=help_embed(self.bot.tree), ephemeral=True)
+        embed = embeds.help_embed(command_lines(self.bot.tree))
+        await Reply.of(interaction).send(embed=embed, ephemeral=True)
 
 
 async def setup(bot: DiplobriefBot) -> None:

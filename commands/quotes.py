@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.errors import NotFoundError
+from bot.domain.limits import DEFAULT_QUOTES, MAX_QUOTES
+from commands import embeds
+from commands.replies import Reply, installable_by_users, scope_of, scope_or_none
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
+    from commands.client import DiplobriefBot
 
 
 class QuotesCog(commands.Cog):
@@ -22,47 +22,41 @@ class QuotesCog(commands.Cog):
     def __init__(self, bot: DiplobriefBot) -> None:
         self.bot = bot
 
-    async def resolve_article(self, guild_id: int | None, article: str) -> int:
-        """An article given as its number (#12 or 12) or its link."""
-        text = article.strip()
-        match = re.fullmatch(r"#?(\d+)", text)
-        if match:
-            return int(match.group(1))
-        stored = await self.bot.store.find_article_by_url(guild_id, text)
-        if stored is None:
-            raise NotFoundError("No stored article matches that number or link.")
-        return stored.id
-
     @app_commands.command(
         name="quotes", description="Quotes from stored articles, with their speakers"
     )
     @app_commands.describe(
         speaker="Only quotes by this person",
         article="Only quotes from this article (its #number or link)",
-        limit="How many quotes (1–25, default 10)",
+        limit=f"How many quotes (1–{MAX_QUOTES}, default {DEFAULT_QUOTES})",
     )
-    @app_commands.guild_only()
+    @installable_by_users
     async def quotes(
         self,
         interaction: discord.Interaction,
         speaker: str | None = None,
         article: str | None = None,
-        limit: app_commands.Range[int, 1, 25] = 10,
+        limit: app_commands.Range[int, 1, MAX_QUOTES] = DEFAULT_QUOTES,
     ) -> None:
-        article_id = await self.resolve_article(interaction.guild_id, article) if article else None
-        found = await self.bot.articles.quotes(
-            interaction.guild_id, speaker=speaker, article_id=article_id, limit=limit
+        articles = self.bot.app.articles
+        scope = scope_of(interaction)
+        article_id = await articles.find_article(scope, article) if article else None
+        found = await articles.quotes(
+            scope, speaker=speaker, article=f"#{article_id}" if article_id else None, limit=limit
         )
         title = f"Quotes by {speaker}" if speaker else "Quotes"
         if article_id is not None:
             title += f" in #{article_id}"
-        await interaction.response.send_message(embed=render.quotes_embed(title, found))
+        await Reply.of(interaction).send(embed=embeds.quotes_embed(title, found))
 
     @quotes.autocomplete("speaker")
     async def speaker_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        names = await self.bot.articles.speakers(interaction.guild_id, current, limit=25)
+        scope = scope_or_none(interaction)
+        if scope is None:
+            return []
+        names = await self.bot.app.articles.speakers(scope, current, limit=25)
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
 
 

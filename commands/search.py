@@ -8,26 +8,28 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.errors import UserFacingError
+from bot.domain.errors import UserFacingError
+from bot.domain.limits import SEARCH_PAGE_SIZE
+from commands import embeds
+from commands.replies import Reply, installable_by_users, scope_of
 from commands.views import OwnedView
 
 if TYPE_CHECKING:
-    from bot.client import DiplobriefBot
-    from bot.service import ArticleService
+    from bot.services.articles import ArticleService
+    from commands.client import DiplobriefBot
 
-PAGE_SIZE = 5
+PAGE_SIZE = SEARCH_PAGE_SIZE
 
 
 class SearchPager(OwnedView):
     """Previous/next buttons for the person who searched; they stop working after 10 minutes."""
 
     def __init__(
-        self, service: ArticleService, guild_id: int | None, query: str, owner_id: int, total: int
+        self, service: ArticleService, scope: int, query: str, owner_id: int, total: int
     ) -> None:
         super().__init__(owner_id, "search", timeout=600)
         self.service = service
-        self.guild_id = guild_id
+        self.scope = scope
         self.query = query
         self.page = 0
         self.pages = max(1, -(-total // PAGE_SIZE))
@@ -39,10 +41,10 @@ class SearchPager(OwnedView):
 
     async def show(self, interaction: discord.Interaction) -> None:
         page = await self.service.search(
-            self.guild_id, self.query, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE
+            self.scope, self.query, limit=PAGE_SIZE, offset=self.page * PAGE_SIZE
         )
         self.refresh_buttons()
-        embed = render.search_embed(page, self.query, page_number=self.page, page_size=PAGE_SIZE)
+        embed = embeds.search_embed(page, self.query, page_number=self.page, page_size=PAGE_SIZE)
         await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
@@ -64,21 +66,22 @@ class SearchCog(commands.Cog):
     def __init__(self, bot: DiplobriefBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="search", description="Search the articles stored in this server")
+    @app_commands.command(
+        name="search", description="Search the stored articles (this server's, or your own)"
+    )
     @app_commands.describe(query='Words to look for ("quotes" for a phrase, word* for a prefix)')
-    @app_commands.guild_only()
+    @installable_by_users
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         if not query.strip():
             raise UserFacingError("Type something to search for.")
-        page = await self.bot.articles.search(interaction.guild_id, query, limit=PAGE_SIZE)
-        embed = render.search_embed(page, query, page_number=0, page_size=PAGE_SIZE)
+        scope = scope_of(interaction)
+        page = await self.bot.app.articles.search(scope, query, limit=PAGE_SIZE)
+        embed = embeds.search_embed(page, query, page_number=0, page_size=PAGE_SIZE)
         if page.total <= PAGE_SIZE:
-            await interaction.response.send_message(embed=embed)
+            await Reply.of(interaction).send(embed=embed)
             return
-        pager = SearchPager(
-            self.bot.articles, interaction.guild_id, query, interaction.user.id, page.total
-        )
-        await interaction.response.send_message(embed=embed, view=pager)
+        pager = SearchPager(self.bot.app.articles, scope, query, interaction.user.id, page.total)
+        await Reply.of(interaction).send(embed=embed, view=pager)
 
 
 async def setup(bot: DiplobriefBot) -> None:

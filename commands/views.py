@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from bot.client import handle_interaction_error
+from commands.replies import handle_interaction_error
 
 
 class OwnedView(discord.ui.View):

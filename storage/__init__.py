@@ -1,61 +1,63 @@
-"""Persistence for Diplobrief: the SQLite Store and the frozen records it returns.
+"""Persistence for Diplobrief: repository Protocols and the backends that implement them.
 
-- Open: `store = await Store.open(path)` ... `await store.close()`, or
-  `async with await Store.open(path) as store:`. Opening creates the parent folders and applies
-  pending migrations (storage/migrations/NNNN_reason.sql, counted in PRAGMA user_version) in
-  one transaction. WAL, foreign keys, busy_timeout 5 s, synchronous=NORMAL: a killed process
-  loses nothing committed; a power cut may lose the last commits, never consistency.
-- Guilds: every method takes `guild_id` first (None = CLI/console) and sees only that guild;
-  the digest scheduler's `due_digest_subscriptions` and `next_digest_due` alone span guilds.
-- Dedupe: adding an article whose canonical URL (`canonical_url`) or normalised text
-  (`text_fingerprint`) is already in the guild returns the stored one with `created=False`.
-- Atomicity: an article and its whole analysis are written in one transaction;
-  `async with store.transaction():` groups several calls the same way.
-- Search: any user text is turned into a safe FTS5 query (`fts_query`): words are all
-  required, "double quotes" keep a phrase, a trailing * keeps a prefix; snippets mark matches
-  with HIGHLIGHT_START/HIGHLIGHT_END ("**"); `search_ids` gives matching ids only.
-- Briefings read light `ArticleDigest`s of a window (`article_digests`) and then only the
-  articles they show (`get_articles`, `load_analyses`); rows are converted in chunks so a
-  10,000-row read never stalls the event loop for long. /relations reads only the sentences
-  that name the country (`country_sentences`), not whole articles.
-- Digests: `DigestSubscription` rows (one per channel) and `DigestDelivery` rows (one per
-  subscription and local date, marked sent only after Discord accepted the message).
+- `open_store(database)` opens the configured backend: a file path is SQLite (the embedded
+  default), a `postgresql://` URL is PostgreSQL (storage/postgres, asyncpg with a pool).
+  Everything above storage/ sees only the `Store` Protocol (storage/protocols.py):
+  `store.articles`, `store.search`, `store.quotes`, `store.channels`, `store.digests`, and
+  `store.transaction()` to group calls into one atomic write.
+- Scope: every method takes the scope first (a server's or a user's library, always an
+  integer; bot.domain.scope) and sees only that scope; the digest scheduler's `due` and
+  `next_due` alone span guilds.
+- Dedupe: adding an article reached by a URL already stored (any URL that led to an article,
+  redirects included, compared as bot.domain.urls.canonical_url) or with the same normalised
+  text returns the stored one with `created=False`.
+- Atomicity: an article and its whole analysis are written in one transaction.
+- Search: the syntax of bot.domain.search (all words required, "phrases", prefix*).
+- Briefings read light `ArticleLead`s of a window and then only the articles they show;
+  /relations reads only the sentences that name the country.
 """
 
-from storage.records import (
-    AddResult,
-    ArticleDigest,
-    CountrySentence,
-    DigestDelivery,
-    DigestSubscription,
-    SearchHit,
-    SearchPage,
-    StoredArticle,
-    StoredQuote,
-)
-from storage.store import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.protocols import (
+    ArticleRepository,
+    ChannelRepository,
+    DigestRepository,
+    FeedRepository,
+    QuoteRepository,
+    SearchRepository,
+    SendSlotRepository,
     Store,
-    canonical_url,
-    fts_query,
-    text_fingerprint,
 )
+from storage.sqlite import SqliteStore
+
+
+def is_postgres_url(database: str | Path) -> bool:
+    """Whether a DIPLOBRIEF_DATABASE value names a PostgreSQL server rather than a file."""
+    return isinstance(database, str) and database.startswith(("postgresql://", "postgres://"))
+
+
+async def open_store(database: str | Path) -> Store:
+    """Open the database the settings name: a postgresql:// URL, else a SQLite file path."""
+    if is_postgres_url(database):
+        from storage.postgres import PostgresStore
+
+        return await PostgresStore.open(str(database))
+    return await SqliteStore.open(database)
+
 
 __all__ = [
-    "HIGHLIGHT_END",
-    "HIGHLIGHT_START",
-    "AddResult",
-    "ArticleDigest",
-    "CountrySentence",
-    "DigestDelivery",
-    "DigestSubscription",
-    "SearchHit",
-    "SearchPage",
+    "ArticleRepository",
+    "ChannelRepository",
+    "DigestRepository",
+    "FeedRepository",
+    "QuoteRepository",
+    "SearchRepository",
+    "SendSlotRepository",
+    "SqliteStore",
     "Store",
-    "StoredArticle",
-    "StoredQuote",
-    "canonical_url",
-    "fts_query",
-    "text_fingerprint",
+    "is_postgres_url",
+    "open_store",
 ]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from spacy.language import Language
 
+from bot.app import App, open_app
+from bot.config import Settings
 from bot.nlp.pipeline import load_nlp
+from tests.postgres_cluster import PostgresServer, postgres_server
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -31,3 +37,27 @@ def nlp() -> Language:
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+async def apps() -> AsyncIterator[Callable[..., Awaitable[App]]]:
+    """`await apps(settings, analyzer=..., clock=...)` opens an App, closed after the test.
+
+    Request it before `bot_runner`, so bots stop before their App closes.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def open_one(settings: Settings, **options: Any) -> App:
+            return await stack.enter_async_context(open_app(settings, **options))
+
+        yield open_one
+
+
+pytest_plugins = ["tests.pages"]  # the `page_server` fixture: article pages on loopback
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this session (skips, or fails in CI, without one)."""
+    with postgres_server() as server:
+        yield server

@@ -17,6 +17,8 @@ import pytest
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from tests.long_article import long_article_html
+
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 BENCHMARK_HTML = SHARED / "data" / "article-extraction-benchmark" / "html"
 
@@ -85,6 +87,29 @@ Mohammed bin Abdulrahman Al Thani, said at a news conference.
 Diplomats said the talks could last a week.
 """
 
+# A page whose text is full of Discord markup: a masked link in a quote, spoilers, code, mentions.
+MASKED_LINK = "[Free Nitro](https://evil.example/x)"
+MARKUP_ARTICLE_TITLE = "Envoys Trade `Barbs` and ||Secrets|| at <@&1> Summit"
+MARKUP_ARTICLE_HTML = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{MARKUP_ARTICLE_TITLE}</title></head>
+<body>
+  <article>
+    <h1>{MARKUP_ARTICLE_TITLE}</h1>
+    <p>OSLO — Envoys from Norway and Sweden traded barbs on Monday at a summit on fishing
+    rights, after a leaked memo circulated among the delegations.</p>
+    <p>"Read the memo at {MASKED_LINK} before you judge us," Anna Berg, Norway's foreign
+    minister, told reporters after the meeting in Oslo.</p>
+    <p>Ms. Berg said the talks would continue in Stockholm next month, and Swedish officials
+    said they would answer the memo in writing.</p>
+  </article>
+</body>
+</html>
+"""
+
+# The long page of issue 13: ~150,000 words of invented news (about 935,000 characters).
+LONG_PAGE_WORDS = 150_000
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 OVERSIZED_BYTES = 6_000_000
@@ -121,6 +146,7 @@ class PageServer:
         self._closing = asyncio.Event()
         self.streamed_bytes: dict[str, int] = {}
         self.hits: list[str] = []
+        self._long_page: bytes | None = None
 
     async def start(self) -> None:
         """Listen on 127.0.0.1 on a free port."""
@@ -131,6 +157,10 @@ class PageServer:
         get("/news/ceasefire.txt", self._plain_text)
         get("/news/ministers-border.xhtml", self._xhtml)
         get("/news/latin1.html", self._latin1)
+        get("/news/markup.html", self._html(MARKUP_ARTICLE_HTML))
+        get("/news/long.html", self._long)
+        get("/news/charset/{charset}.html", self._declared_charset)
+        get("/news/unreadable.html", self._unreadable)
         get("/missing", self._missing)
         get("/broken", self._server_error)
         get("/report.pdf", self._pdf)
@@ -142,6 +172,7 @@ class PageServer:
         get("/to-ftp", self._redirect_to("ftp://files.example.org/article.txt"))
         get("/to-relative", self._redirect_to("../news/ministers-border.html"))
         get("/redirect-no-location", self._redirect_without_location)
+        get("/redirect-to", self._redirect_to_query)
         get("/oversized.html", self._stream(OVERSIZED_BYTES))
         get("/endless.html", self._stream(ENDLESS_LIMIT_BYTES))
         get("/gzip-bomb.html", self._gzip_bomb)
@@ -198,6 +229,27 @@ class PageServer:
             headers={"Content-Type": "text/html; charset=ISO-8859-1"},
         )
 
+    async def _long(self, request: web.Request) -> web.Response:
+        if self._long_page is None:
+            self._long_page = (await asyncio.to_thread(long_article_html, LONG_PAGE_WORDS)).encode()
+        return web.Response(body=self._long_page, headers={"Content-Type": HTML_TYPE})
+
+    async def _declared_charset(self, request: web.Request) -> web.Response:
+        """The news article, declared in whatever charset the path names (undefined, idna…)."""
+        charset = request.match_info["charset"]
+        return web.Response(
+            body=NEWS_ARTICLE_HTML.encode("utf-8"),
+            headers={"Content-Type": f"text/html; charset={charset}"},
+        )
+
+    async def _unreadable(self, request: web.Request) -> web.Response:
+        """Bytes that are no text in any charset, declared as a broken one."""
+        noise = bytes((i * 73 + 41) % 256 for i in range(20_000))
+        return web.Response(
+            body=b"<html><body><p>" + noise + b"</p></body></html>",
+            headers={"Content-Type": "text/html; charset=undefined"},
+        )
+
     async def _missing(self, request: web.Request) -> web.Response:
         return web.Response(status=404, text="<h1>Not here</h1>", content_type="text/html")
 
@@ -226,6 +278,10 @@ class PageServer:
             raise web.HTTPFound(location)
 
         return handler
+
+    async def _redirect_to_query(self, request: web.Request) -> web.Response:
+        """A redirect to wherever ?location= says (for the fetcher's redirect errors)."""
+        raise web.HTTPFound(request.query["location"])
 
     async def _redirect_without_location(self, request: web.Request) -> web.Response:
         return web.Response(status=302)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_environment
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError
 
 
 def test_defaults() -> None:
@@ -51,3 +51,50 @@ def test_env_file_is_honoured_and_environment_wins(tmp_path: Path) -> None:
     settings = Settings.from_env(merged)
     assert settings.database == Path("from-file.db")
     assert settings.log_level == "WARNING"
+
+
+def test_a_postgresql_url_is_a_secret_shown_without_its_password() -> None:
+    settings = Settings.from_env(
+        {"DIPLOBRIEF_DATABASE": "postgresql://bot:hunter2@db.example:5433/diplobrief"}
+    )
+    assert settings.database_target == "postgresql://bot:hunter2@db.example:5433/diplobrief"
+    assert settings.database_label == "postgresql://bot@db.example:5433/diplobrief"
+    assert "hunter2" not in repr(settings)
+    file_settings = Settings.from_env({"DIPLOBRIEF_DATABASE": "x/y.db"})
+    assert file_settings.database_target == Path("x/y.db")
+
+
+def test_shards_are_read_together_and_checked() -> None:
+    settings = Settings.from_env({"DIPLOBRIEF_SHARD_IDS": "0-1,3", "DIPLOBRIEF_SHARD_COUNT": "4"})
+    assert settings.shard_ids == (0, 1, 3) and settings.shard_count == 4
+    assert Settings.from_env({}).shard_ids is None
+    for bad in (
+        {"DIPLOBRIEF_SHARD_IDS": "0"},
+        {"DIPLOBRIEF_SHARD_IDS": "4", "DIPLOBRIEF_SHARD_COUNT": "4"},
+        {"DIPLOBRIEF_SHARD_IDS": "one", "DIPLOBRIEF_SHARD_COUNT": "2"},
+    ):
+        with pytest.raises(ConfigError, match="DIPLOBRIEF_SHARD"):
+            Settings.from_env(bad)
+
+
+def test_feed_settings_defaults_and_bounds() -> None:
+    settings = Settings.from_env({})
+    assert (settings.feed_interval_s, settings.feeds_per_server, settings.live_per_hour) == (
+        900,
+        20,
+        6,
+    )
+    assert (settings.feed_host_concurrency, settings.feed_host_interval_s) == (2, 1.0)
+    fast = Settings.from_env(
+        {"DIPLOBRIEF_FEED_INTERVAL": "5", "DIPLOBRIEF_FEED_HOST_INTERVAL": "0"}
+    )
+    assert fast.feed_interval_s == 5 and fast.feed_host_interval_s == 0.0
+    for name, value in (
+        ("DIPLOBRIEF_FEED_INTERVAL", "4"),
+        ("DIPLOBRIEF_FEED_INTERVAL", "fast"),
+        ("DIPLOBRIEF_FEEDS_PER_SERVER", "0"),
+        ("DIPLOBRIEF_LIVE_PER_HOUR", "-1"),
+        ("DIPLOBRIEF_FEED_HOST_INTERVAL", "nan"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: value})

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from bot.analysis import ThreadAnalyzer
+from bot.app import App
+from bot.config import Settings
 from bot.console import Console, parse_line
-from bot.errors import FetchError
-from bot.service import ArticleService
-from storage.store import Store
 from tests.conftest import SEED
 
 
-async def refuse_fetch(url: str) -> object:
-    raise FetchError("The network is not used in this test.")
-
-
 @pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    store = await Store.open(tmp_path / "db.sqlite")
-    service = ArticleService(store, ThreadAnalyzer(None), refuse_fetch)  # type: ignore[arg-type]
-    try:
-        yield Console(service)
-    finally:
-        await store.close()
+async def console(tmp_path: Path, apps: Callable[..., Awaitable[App]]) -> Console:
+    settings = Settings.from_env({"DIPLOBRIEF_DATABASE": str(tmp_path / "db.sqlite")})
+    return Console(await apps(settings))
 
 
 def test_parse_line_options_and_positionals() -> None:
@@ -50,7 +40,7 @@ async def test_summarize_quotes_search_list_remove(console: Console) -> None:
     quotes = await console.answer("/quotes speaker:Power")
     assert "Samantha Power" in quotes
     assert "Kerry" not in quotes
-    assert "1 article(s)" in await console.answer("/search query:Pyongyang")
+    assert "1 article matches" in await console.answer("/search query:Pyongyang")
     assert "#1" in await console.answer("/article list")
     assert await console.answer("/article remove id:1") == "Removed article #1."
     assert await console.answer("/article list") == "No articles stored yet."
@@ -67,4 +57,25 @@ async def test_user_errors_are_one_short_line(console: Console) -> None:
     assert "between 1 and 10" in await console.answer(f"/summarize url:{SEED} sentences:40")
     assert "Unknown summary method" in await console.answer(f"/summarize url:{SEED} method:magic")
     assert "No article #99" in await console.answer("/article remove id:99")
-    assert "network is not used" in await console.answer("/summarize url:https://example.org/x")
+    refused = await console.answer("/summarize url:https://127.0.0.1/x")
+    assert refused.startswith("Error:") and "public internet" in refused
+
+
+async def test_relations_and_brief_write_pictures_and_print_their_path(
+    console: Console, tmp_path: Path
+) -> None:
+    await console.answer(f"/summarize url:{SEED}")
+    network = tmp_path / "network.png"
+    reply = await console.answer(f"/relations country:KP png:{network}")
+    assert "China" in reply
+    assert reply.endswith(f"Picture: {network}")
+    assert network.read_bytes().startswith(b"\x89PNG")
+    timeline = tmp_path / "timeline.png"
+    reply = await console.answer(f"/brief days:3 png:{timeline}")
+    assert reply.endswith(f"Picture: {timeline}") and timeline.exists()
+    reply = await console.answer(f"/brief png:{tmp_path / 'day.png'}")
+    assert reply.endswith(
+        "No picture: a briefing of one day has nothing to chart (ask for 2 days or more)."
+    )
+    reply = await console.answer(f"/relations KP png:{tmp_path / 'missing' / 'x.png'}")
+    assert "cannot write the picture" in reply.splitlines()[-1]

@@ -10,7 +10,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.discord_endpoints import (
+from commands.discord_endpoints import (
     DISCORD_API_BASE,
     DISCORD_GATEWAY_URL,
     current_discord_endpoints,

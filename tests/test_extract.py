@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.errors import BadInputError, NotAnArticleError
+from bot.domain.errors import BadInputError, NotAnArticleError
 from bot.nlp.extract import decode_input, extract, extract_text
 from tests.conftest import shared_path
 

@@ -6,7 +6,7 @@ import pytest
 import trafilatura
 
 from bench.eval.extraction import load_pages, mean_scores, shingle_counts, token_counts
-from bot.errors import NotAnArticleError
+from bot.domain.errors import NotAnArticleError
 from bot.nlp.extract import extract_html, is_page_furniture
 from tests.conftest import shared_path
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.errors import FetchError
+from bot.domain.errors import FetchError
 from bot.fetch import (
     USER_AGENT,
     FetchedPage,
@@ -206,6 +206,10 @@ async def test_redirect_without_location_is_refused(page_server: PageServer) -> 
         ("http://240.0.0.1/", "reserved network address"),
         ("http://0.0.0.0/", "unspecified network address"),
         ("http://[::ffff:10.0.0.1]/", r"private network address \(10\.0\.0\.1\)"),
+        ("http://[2002:7f00:1::]/", r"6to4 relay network address \(2002:7f00:1::\)"),
+        ("http://[2002:5db8:d822::1]/", "6to4 relay network address"),
+        ("http://[fec0::1]/", r"site-local network address \(fec0::1\)"),
+        ("http://[feff::1]/", "site-local network address"),
         ("http://100.64.0.1/", "network address"),
         ("http://localhost/", "this machine"),
         ("http://LocalHost./", "this machine"),
@@ -382,6 +386,42 @@ async def test_closed_port_is_reported() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(FetchError, match=r"Could not connect to 127\.0\.0\.1"):
         await fetch_local(f"http://127.0.0.1:{port}/")
+
+
+async def test_a_failed_redirect_names_the_host_it_went_to(
+    page_server: PageServer, mapped_session: tuple[aiohttp.ClientSession, ConnectionLog]
+) -> None:
+    session, _ = mapped_session
+    start = page_server.url("/redirect-to?location=http://gone.example/news")
+    with pytest.raises(FetchError, match=r"The site gone\.example could not be found"):
+        await fetch_page(start, session=session, allow_private=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    start = page_server.url(f"/redirect-to?location=http://news.example:{closed}/x")
+    with pytest.raises(FetchError, match=r"Could not connect to news\.example"):
+        await fetch_page(start, session=session, allow_private=True)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "idna", "punycode", "utf-7", "rot13", "nope"])
+async def test_a_page_declaring_a_broken_charset_is_still_read(
+    page_server: PageServer, charset: str
+) -> None:
+    page = await fetch_local(page_server.url(f"/news/charset/{charset}.html"))
+    assert page.charset == charset
+    assert NEWS_ARTICLE_TITLE in page.text()
+
+
+async def test_a_page_no_charset_can_read_says_so(page_server: PageServer) -> None:
+    page = await fetch_local(page_server.url("/news/unreadable.html"))
+    with pytest.raises(FetchError, match=r"could not be read.*'undefined'"):
+        page.text()
+
+
+def test_a_declared_charset_that_does_not_match_the_bytes_gives_way() -> None:
+    body = "Le ministre a déclaré : « Nous avançons. »".encode()
+    page = FetchedPage("http://x.example/", "text/html", "utf-16", body, False)
+    assert page.text() == "Le ministre a déclaré : « Nous avançons. »"
 
 
 def test_fetched_page_text_survives_an_unknown_charset() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.links import find_links
-from bot.ratelimit import SlidingWindowLimiter
+from bot.domain.links import find_links
+from bot.services.ratelimit import SlidingWindowLimiter
 
 
 def test_find_links_order_dedupe_limit_and_skips() -> None:

@@ -23,12 +23,14 @@ from rouge_score import rouge_scorer
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.briefing import LoadedArticle, summarize_story, without_dateline
+from bot.domain.analysis import Analysis
+from bot.domain.articles import StoredArticle
+from bot.domain.stories import LoadedArticle
 from bot.nlp.extract import extract_text
-from bot.nlp.models import Analysis
 from bot.nlp.pipeline import analyze_doc, load_nlp
+from bot.nlp.story_summary import summarize_story
 from bot.nlp.summarize import summarize
-from storage.records import StoredArticle
+from bot.nlp.text_filters import without_dateline
 
 REPO = Path(__file__).resolve().parents[2]
 DUC = REPO.parent / "shared" / "data" / "human-refs" / "duc2006-dev.jsonl"
@@ -99,7 +101,7 @@ def analysed_reports(nlp: Language, cluster: Cluster) -> tuple[list[LoadedArticl
         analysis: Analysis = analyze_doc(doc, title=title)
         stored = StoredArticle(
             id=index + 1,
-            guild_id=None,
+            scope=0,
             url=None,
             canonical_url=None,
             title=title,

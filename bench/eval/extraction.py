@@ -28,7 +28,7 @@ import lxml.html
 import readability
 import trafilatura
 
-from bot.errors import NotAnArticleError
+from bot.domain.errors import NotAnArticleError
 from bot.nlp.extract import extract_html
 
 REPO = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from bot.nlp.models import Country, CountryMention
+from bot.domain.analysis import Country, CountryMention
 from bot.nlp.sentences import sentence_index
 
 log = logging.getLogger(__name__)

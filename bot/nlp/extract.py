@@ -12,25 +12,15 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
-from bot.errors import BadInputError, NotAnArticleError
-from bot.nlp.models import ExtractedArticle, Segment
+from bot.domain.articles import ExtractedArticle, Segment
+from bot.domain.errors import BadInputError, NotAnArticleError
+from bot.domain.limits import MAX_INPUT_BYTES
+from bot.nlp.text_filters import is_boilerplate
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT_BYTES = 5_000_000
 MIN_ARTICLE_CHARS = 200
 
-# Lines that carry no news: contact lines, comment policies, wire credits, share prompts.
-_BOILERPLATE = re.compile(
-    r"can be reached at|comment policy|based in part on wire(?: service)? reports"
-    r"|all rights reserved|^\W*copyright\b|©\s*\d{4}|sign up for (?:our|the) newsletter"
-    r"|^\W*(?:follow|like) us on|^\W*share this (?:article|story)|^\W*click here to"
-    r"|^\W*read more:|^\W*advertisement\W*$|contributed (?:reporting )?to this (?:report|story)"
-    r"|^\W*(?:(?:additional|further|contributing) )?(?:reporting|writing|editing) by\b"
-    r"|^\W*(?:compiled|produced) by\b|\bcontributed reporting\W*$"
-    r"|^\W*this (?:article|story) (?:was|has been) updated",
-    re.IGNORECASE,
-)
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|article|p|div)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
 
@@ -62,11 +52,6 @@ def looks_like_html(text: str) -> bool:
     """Whether a document should go through the HTML extractor."""
     head = text[:4096]
     return bool(_HTML_SNIFF.search(head)) and head.count("<") >= 3
-
-
-def is_boilerplate(line: str) -> bool:
-    """A line that is a contact note, comment policy, wire credit or similar."""
-    return bool(_BOILERPLATE.search(line))
 
 
 def _looks_like_title(line: str, rest: list[list[tuple[int, str]]]) -> bool:

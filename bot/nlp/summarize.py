@@ -9,7 +9,6 @@ to the lead and the title) and the sumy rankers stay available by name.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import re
@@ -20,7 +19,6 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.kl import KLSummarizer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.lsa import LsaSummarizer
@@ -28,14 +26,15 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.reduction import ReductionSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
 
-from bot.nlp.models import Summary
+from bot.domain.analysis import Summary
+from bot.domain.limits import DEFAULT_SUMMARY_METHOD, SUMMARY_METHODS
 from bot.nlp.sentences import sentences
+from bot.nlp.text_filters import CLAUSE_END, CONTACT, stemmer, stop_words
 
 log = logging.getLogger(__name__)
 
-DEFAULT_METHOD = "diplobrief"
+DEFAULT_METHOD = DEFAULT_SUMMARY_METHOD
 SUMY_METHODS: tuple[str, ...] = (
     "lexrank",
     "textrank",
@@ -48,12 +47,16 @@ SUMY_METHODS: tuple[str, ...] = (
 LEAD_METHODS = frozenset({DEFAULT_METHOD, "lead"})  # article order: no ranking, no stems
 POSITION_METHOD = "position"  # position prior + likeness to the lead and title (the old default)
 METHODS: tuple[str, ...] = (DEFAULT_METHOD, "lead", POSITION_METHOD, *SUMY_METHODS)
+# The domain lists the methods for the front ends; this is where they are implemented.
+assert set(METHODS) == set(SUMMARY_METHODS), "bot.domain.limits.SUMMARY_METHODS is out of date"
 
 MIN_CANDIDATE_WORDS = 6  # shorter sentences are fragments, captions or datelines
 HEADING_MAX_WORDS = 14  # a line this short without final punctuation is a heading
 KL_MAX_CANDIDATES = 120  # KL's greedy search is quadratic in sentences and words
+# LexRank, TextRank, LSA and Reduction compare every sentence with every other: on a long page
+# only the first SUMY_MAX_CANDIDATES candidates are ranked (news puts the point first anyway).
+SUMY_MAX_CANDIDATES = 400
 
-_TERMINAL = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
 # Lines that frame an article rather than tell it; only short ones are dropped, since a
 # caption or byline glued to a real sentence still carries the story.
 _BOILERPLATE = re.compile(
@@ -75,7 +78,6 @@ _CREDIT_PREFIX = re.compile(
 _QUOTE_TAIL = re.compile(r"^[^“\"]*[,.!?…]”")
 _CLOSING_FIRST = frozenset({"”", "’"})
 _OPENING_QUOTES = frozenset({'"', "“", "'", "‘", "`"})
-_CONTACT = re.compile(r"\S+@\S+\.\w+|https?://|www\.")
 
 
 @dataclass(frozen=True)
@@ -152,19 +154,9 @@ class _BoundedKLSummarizer(KLSummarizer):
         return ratings
 
 
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    return frozenset(get_stop_words("english"))
-
-
-@functools.cache
-def _stemmer() -> Callable[[str], str]:
-    return functools.lru_cache(maxsize=65536)(Stemmer("english"))
-
-
 def _line_is_heading(sent: Span, words: Sequence[str]) -> bool:
     text = sent.text.strip()
-    return bool(text) and not _TERMINAL.search(text) and len(words) <= HEADING_MAX_WORDS
+    return bool(text) and not CLAUSE_END.search(text) and len(words) <= HEADING_MAX_WORDS
 
 
 def _not_a_lead_sentence(text: str) -> bool:
@@ -186,8 +178,8 @@ def clean_sentence(text: str) -> str:
 def prepare(doc: Doc, *, with_stems: bool = True) -> Prepared:
     """Split the parse into candidate sentences and headings, once per document; the lead
     methods need no stems (the rankers do), so they can skip stemming."""
-    stop_words = _stop_words()
-    stem = _stemmer()
+    stops = stop_words()
+    stem = stemmer()
     candidates: list[Candidate] = []
     headings: list[str] = []
     paragraph = 0
@@ -208,9 +200,7 @@ def prepare(doc: Doc, *, with_stems: bool = True) -> Prepared:
         if len(words) < MIN_CANDIDATE_WORDS:
             continue
         stems = (
-            tuple(stem(w.lower()) for w in words if w.lower() not in stop_words)
-            if with_stems
-            else ()
+            tuple(stem(w.lower()) for w in words if w.lower() not in stops) if with_stems else ()
         )
         candidates.append(
             Candidate(
@@ -222,7 +212,7 @@ def prepare(doc: Doc, *, with_stems: bool = True) -> Prepared:
                 stems=stems,
                 boilerplate=bool(
                     (_BOILERPLATE.search(text) and len(words) <= BOILERPLATE_MAX_WORDS)
-                    or _CONTACT.search(text)
+                    or CONTACT.search(text)
                 ),
                 lead_skip=_not_a_lead_sentence(text),
             )
@@ -249,7 +239,7 @@ def sumy_document(prepared: Prepared) -> ObjectDocumentModel:
 
 
 def _sumy_summarizer(method: str, wanted: int) -> Any:
-    stem = _stemmer()
+    stem = stemmer()
     summarizer: Any
     if method == "lexrank":
         summarizer = LexRankSummarizer(stem)
@@ -267,15 +257,19 @@ def _sumy_summarizer(method: str, wanted: int) -> Any:
         summarizer = ReductionSummarizer(stem)
     else:
         raise ValueError(f"unknown sumy method {method!r}")
-    summarizer.stop_words = _stop_words()
+    summarizer.stop_words = stop_words()
     return summarizer
 
 
 def sumy_scores(prepared: Prepared, method: str, wanted: int = 10) -> list[float]:
-    """Each candidate's rating by one sumy method (higher is better)."""
+    """Each candidate's rating by one sumy method (higher is better; -inf past the cap)."""
     candidates = prepared.candidates
     if not candidates:
         return []
+    most = KL_MAX_CANDIDATES if method == "kl" else SUMY_MAX_CANDIDATES
+    if len(candidates) > most:
+        ranked = sumy_scores(Prepared(candidates[:most], prepared.headings), method, wanted)
+        return ranked + [-math.inf] * (len(candidates) - most)
     document = sumy_document(prepared)
     ratings = _Ratings()
     summarizer = _sumy_summarizer(method, wanted)
@@ -324,9 +318,9 @@ POSITION_WEIGHTS = PositionWeights()
 def _title_stems(title: str | None) -> tuple[str, ...]:
     if not title:
         return ()
-    stem = _stemmer()
-    stop_words = _stop_words()
-    return tuple(stem(w.lower()) for w in re.findall(r"\w+", title) if w.lower() not in stop_words)
+    stem = stemmer()
+    stops = stop_words()
+    return tuple(stem(w.lower()) for w in re.findall(r"\w+", title) if w.lower() not in stops)
 
 
 def position_scores(
@@ -382,13 +376,7 @@ def _ranking(
             candidates = [candidates[i] for i in kept]
             scores = [scores[i] for i in kept]
     else:
-        if method == "kl" and len(candidates) > KL_MAX_CANDIDATES:
-            prepared = Prepared(
-                prepared.candidates[:KL_MAX_CANDIDATES],
-                prepared.headings,
-            )
         scores = sumy_scores(prepared, method, wanted)
-        scores += [-math.inf] * (len(candidates) - len(scores))
         redundancy = 1.01
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
     return [candidates[i] for i in order], redundancy

@@ -24,13 +24,14 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from tests.discord_double import payloads as p
 from tests.discord_double.server import (
     BOT_TOKEN,
     BotDiedError,
     DiscordDouble,
     InteractionRecord,
+    Place,
     SentMessage,
 )
 
@@ -91,10 +92,16 @@ class RunningBot:
         channel: p.FakeChannel | str | None = None,
         permissions: int | None = None,
         app_permissions: int | None = None,
+        where: str = "guild",
+        user_install: bool = False,
         wait: bool = True,
         timeout_s: float = 5.0,
     ) -> InteractionRecord:
-        """A member runs a slash command; by default wait until they see an answer."""
+        """A member runs a slash command; by default wait until they see an answer.
+
+        ``where`` is "guild" (a guild channel), "bot_dm" or "private_channel"; ``user_install``
+        runs it through the member's own install of the app (needed where no guild installed
+        it: a DM with someone else, a guild without the bot)."""
         self.check_alive()
         record = await self.double.send_slash_command(
             name,
@@ -103,17 +110,48 @@ class RunningBot:
             channel=self._channel(channel),
             permissions=permissions,
             app_permissions=app_permissions,
+            place=Place.named(where, user_install=user_install),
         )
         if wait:
             await self.wait_answered(record, timeout_s)
         return record
 
+    async def dm_slash(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str | None = None,
+        timeout_s: float = 5.0,
+    ) -> InteractionRecord:
+        """A user runs a slash command (or, with ``focused``, autocompletes it) in a DM."""
+        self.check_alive()
+        record = await self.double.send_dm_slash_command(
+            name, options, interaction_type=4 if focused else 2, focused=focused
+        )
+        await self.wait_answered(record, timeout_s)
+        return record
+
     async def autocomplete(
-        self, name: str, options: dict[str, Any], focused: str, *, timeout_s: float = 5.0
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        member: p.FakeMember | str | None = None,
+        where: str = "guild",
+        user_install: bool = False,
+        timeout_s: float = 5.0,
     ) -> list[dict[str, Any]]:
         """The choices the bot offers while a member types into option ``focused``."""
         self.check_alive()
-        record = await self.double.send_autocomplete(name, options, focused)
+        record = await self.double.send_autocomplete(
+            name,
+            options,
+            focused,
+            member=self._member(member),
+            place=Place.named(where, user_install=user_install),
+        )
         await self.wait_answered(record, timeout_s)
         return record.autocomplete_choices
 
@@ -124,13 +162,18 @@ class RunningBot:
         *,
         member: p.FakeMember | str | None = None,
         permissions: int | None = None,
+        user_install: bool = False,
         wait: bool = True,
         timeout_s: float = 5.0,
     ) -> InteractionRecord:
         """A member runs a message context-menu command on ``target``."""
         self.check_alive()
         record = await self.double.send_message_command(
-            name, target, member=self._member(member), permissions=permissions
+            name,
+            target,
+            member=self._member(member),
+            permissions=permissions,
+            place=Place(user_install=user_install),
         )
         if wait:
             await self.wait_answered(record, timeout_s)
@@ -171,6 +214,19 @@ class RunningBot:
         self.check_alive()
         return await self.double.send_user_message(
             content, member=self._member(member), channel=self._channel(channel)
+        )
+
+    async def forward(
+        self,
+        forwarded: SentMessage | str,
+        *,
+        member: p.FakeMember | str | None = None,
+        channel: p.FakeChannel | str | None = None,
+    ) -> SentMessage:
+        """A member forwards a message (or text from elsewhere) into a channel."""
+        self.check_alive()
+        return await self.double.send_forwarded_message(
+            forwarded, member=self._member(member), channel=self._channel(channel)
         )
 
     async def wait_answered(self, record: InteractionRecord, timeout_s: float = 5.0) -> None:

@@ -25,6 +25,7 @@ READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 USE_APPLICATION_COMMANDS = 1 << 31
 SEND_MESSAGES_IN_THREADS = 1 << 38
+USE_EXTERNAL_APPS = 1 << 50  # a member may use apps they installed themselves, here
 ALL_PERMISSIONS = (1 << 51) - 1
 
 EVERYDAY_PERMISSIONS = (
@@ -36,6 +37,7 @@ EVERYDAY_PERMISSIONS = (
     | ADD_REACTIONS
     | USE_APPLICATION_COMMANDS
     | SEND_MESSAGES_IN_THREADS
+    | USE_EXTERNAL_APPS
 )
 BOT_PERMISSIONS = EVERYDAY_PERMISSIONS | MANAGE_MESSAGES
 
@@ -47,6 +49,23 @@ INTENT_MESSAGE_CONTENT = 1 << 15
 
 EPHEMERAL_FLAG = 1 << 6
 LOADING_FLAG = 1 << 7
+CROSSPOSTED_FLAG = 1 << 0  # a message published to the servers following its channel
+
+# Channel types.
+CHANNEL_TEXT = 0
+CHANNEL_DM = 1
+CHANNEL_GROUP_DM = 3
+CHANNEL_ANNOUNCEMENT = 5
+CHANNEL_PUBLIC_THREAD = 11
+CHANNEL_FORUM = 15
+FORUM_REQUIRE_TAG = 1 << 4  # channel flag: every post needs a tag
+
+# Interaction contexts and the install types of `authorizing_integration_owners`.
+CONTEXT_GUILD = 0
+CONTEXT_BOT_DM = 1
+CONTEXT_PRIVATE_CHANNEL = 2
+GUILD_INSTALL = "0"
+USER_INSTALL = "1"
 
 _snowflake_counter = itertools.count()
 
@@ -113,17 +132,19 @@ class FakeRole:
 
 @dataclass(frozen=True)
 class FakeChannel:
-    """A guild text channel."""
+    """A guild channel: text (0), announcement (5) or forum (15, with its tags)."""
 
     id: int
     name: str
     guild_id: int
     position: int = 0
-    type: int = 0
+    type: int = CHANNEL_TEXT
+    flags: int = 0
+    tags: tuple[tuple[int, str], ...] = ()  # a forum's (tag id, name)
 
     def payload(self) -> dict[str, Any]:
         """The channel object."""
-        return {
+        data: dict[str, Any] = {
             "id": str(self.id),
             "type": self.type,
             "guild_id": str(self.guild_id),
@@ -135,7 +156,57 @@ class FakeChannel:
             "last_message_id": None,
             "rate_limit_per_user": 0,
             "parent_id": None,
-            "flags": 0,
+            "flags": self.flags,
+        }
+        if self.type == CHANNEL_FORUM:
+            data["available_tags"] = [
+                {
+                    "id": str(tag_id),
+                    "name": name,
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+                for tag_id, name in self.tags
+            ]
+            data["default_auto_archive_duration"] = 1440
+            data["default_forum_layout"] = 0
+            data["default_reaction_emoji"] = None
+            data["default_sort_order"] = None
+        return data
+
+
+@dataclass(frozen=True)
+class FakeThread(FakeChannel):
+    """A thread, such as a forum post (its first message has the thread's id)."""
+
+    parent_id: int = 0
+    owner_id: int = 0
+    applied_tags: tuple[int, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        """The thread channel object."""
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(self.parent_id),
+            "owner_id": str(self.owner_id),
+            "name": self.name,
+            "last_message_id": str(self.id),
+            "rate_limit_per_user": 0,
+            "message_count": 1,
+            "member_count": 1,
+            "total_message_sent": 1,
+            "flags": self.flags,
+            "applied_tags": [str(tag) for tag in self.applied_tags],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": iso_now(),
+                "locked": False,
+                "create_timestamp": iso_now(),
+            },
         }
 
 
@@ -177,14 +248,18 @@ class FakeGuild:
     channels: list[FakeChannel] = field(default_factory=list)
     roles: list[FakeRole] = field(default_factory=list)
     members: list[FakeMember] = field(default_factory=list)
+    threads: list[FakeThread] = field(default_factory=list)  # active threads (forum posts)
 
     def role(self, role_id: int) -> FakeRole | None:
         """The role with this id, if any."""
         return next((role for role in self.roles if role.id == role_id), None)
 
     def channel(self, channel_id: int) -> FakeChannel | None:
-        """The channel with this id, if any."""
-        return next((channel for channel in self.channels if channel.id == channel_id), None)
+        """The channel (or thread) with this id, if any."""
+        return next(
+            (channel for channel in [*self.channels, *self.threads] if channel.id == channel_id),
+            None,
+        )
 
     def member(self, user_id: int) -> FakeMember | None:
         """The member with this user id, if any."""
@@ -244,7 +319,7 @@ class FakeGuild:
                 {k: v for k, v in channel.payload().items() if k != "guild_id"}
                 for channel in self.channels
             ],
-            "threads": [],
+            "threads": [thread.payload() for thread in self.threads],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
@@ -265,6 +340,11 @@ class World:
     def guild(self) -> FakeGuild:
         """The first (usually only) guild."""
         return self.guilds[0]
+
+    @property
+    def bot_guilds(self) -> list[FakeGuild]:
+        """The guilds that installed the app (the bot is a member): what the gateway sends."""
+        return [guild for guild in self.guilds if guild.member(self.bot_user.id) is not None]
 
     def find_guild(self, guild_id: int) -> FakeGuild | None:
         """The guild with this id, if any."""
@@ -305,7 +385,7 @@ class World:
             "tags": [],
             "redirect_uris": [],
             "interactions_endpoint_url": None,
-            "integration_types_config": {"0": {}},
+            "integration_types_config": {"0": {}, "1": {}},
         }
 
 

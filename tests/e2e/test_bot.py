@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from bot.analysis import ProcessPoolAnalyzer
-from bot.client import DiplobriefBot
+from bot.app import App
 from bot.config import Settings
+from commands.client import DiplobriefBot
 from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot
 from tests.discord_double.server import DiscordDouble, InteractionRecord
@@ -24,7 +25,7 @@ def analyzer() -> Iterator[ProcessPoolAnalyzer]:
     """One real worker process for the module: it loads the model once, as in production."""
     pool = ProcessPoolAnalyzer(None, workers=1)
     yield pool
-    pool._pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown()
 
 
 @pytest.fixture
@@ -41,6 +42,7 @@ async def pages() -> AsyncIterator[PageServer]:
 async def diplobrief(
     tmp_path: Path,
     analyzer: ProcessPoolAnalyzer,
+    apps: Callable[..., Awaitable[App]],
     bot_runner: Callable[..., Awaitable[RunningBot]],
 ) -> RunningBot:
     settings = Settings.from_env(
@@ -49,7 +51,7 @@ async def diplobrief(
             "DIPLOBRIEF_FETCH_ALLOW_PRIVATE": "1",
         }
     )
-    running = await bot_runner(DiplobriefBot(settings, analyzer=analyzer))
+    running = await bot_runner(DiplobriefBot(await apps(settings, analyzer=analyzer)))
     await running.sync_commands()
     return running
 
@@ -310,6 +312,7 @@ def add_second_guild(double: DiscordDouble) -> p.FakeGuild:
 async def test_two_guilds_see_only_their_own_articles(
     tmp_path: Path,
     analyzer: ProcessPoolAnalyzer,
+    apps: Callable[..., Awaitable[App]],
     discord_double: DiscordDouble,
     bot_runner: Callable[..., Awaitable[RunningBot]],
     pages: PageServer,
@@ -318,7 +321,7 @@ async def test_two_guilds_see_only_their_own_articles(
     settings = Settings.from_env(
         {"DIPLOBRIEF_DATABASE": str(tmp_path / "b.db"), "DIPLOBRIEF_FETCH_ALLOW_PRIVATE": "1"}
     )
-    running = await bot_runner(DiplobriefBot(settings, analyzer=analyzer))
+    running = await bot_runner(DiplobriefBot(await apps(settings, analyzer=analyzer)))
     await running.sync_commands(guild=False)
     await summarize(running, pages.url("news/ministers-border.html"))
     lobby = second.channels[0]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.analysis import ThreadAnalyzer
-from bot.client import DiplobriefBot, run_bot, sync_commands
+from bot.app import App
 from bot.config import Settings
-from bot.discord_endpoints import current_discord_endpoints, point_discord_at
+from commands.client import DiplobriefBot, run_bot, sync_commands
+from commands.discord_endpoints import current_discord_endpoints, point_discord_at
 from tests.discord_double import payloads as p
 from tests.discord_double.fixtures import RunningBot
 from tests.discord_double.server import BOT_TOKEN, DiscordDouble
@@ -43,12 +44,14 @@ async def test_cli_sync_to_one_guild_and_globally(
 
 
 async def test_start_up_syncs_nothing_and_only_the_owner_can_sync(
+    apps: Callable[..., Awaitable[App]],
     discord_double: DiscordDouble,
     bot_runner: Callable[..., Awaitable[RunningBot]],
     tmp_path: Path,
 ) -> None:
     settings = settings_for(discord_double, tmp_path)
-    running = await bot_runner(DiplobriefBot(settings, analyzer=ThreadAnalyzer(None)))
+    app = await apps(settings, analyzer=ThreadAnalyzer(None))
+    running = await bot_runner(DiplobriefBot(app))
     assert not discord_double.requests_to("PUT", "/applications/{app}/commands")
     mention = f"<@{discord_double.world.bot_user.id}>"
     await running.say(f"{mention} sync", member="pat_member")

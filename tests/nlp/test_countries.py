@@ -7,8 +7,8 @@ import json
 import pytest
 from spacy.language import Language
 
+from bot.domain.analysis import Country, CountryMention
 from bot.nlp.countries import extract_countries
-from bot.nlp.models import Country, CountryMention
 from tests.conftest import shared_path
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from bot.nlp.entities import EntityIndex, extract_entities
-from bot.nlp.models import Entity
+from bot.domain.analysis import Entity
+from bot.nlp.entities import extract_entities
+from bot.nlp.people import EntityIndex
 
 
 def index_of(nlp: Language, text: str) -> EntityIndex:

@@ -9,8 +9,8 @@ import re
 import pytest
 from spacy.language import Language
 
+from bot.domain.analysis import Quote
 from bot.nlp.entities import extract_entities
-from bot.nlp.models import Quote
 from bot.nlp.quotes import extract_quotes
 from bot.nlp.speakers import SpeakerCandidate, SpeakerRanker
 from tests.conftest import SHARED

@@ -19,24 +19,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage_synthetic import make_pair, padded
 
-from storage import Store
+from storage import SqliteStore
 
 
 async def ingest(args: argparse.Namespace) -> None:
     """Write articles one transaction at a time, announcing each commit on stdout."""
-    store = await Store.open(args.db)
+    store = await SqliteStore.open(args.db)
     number = args.start
     if args.hold:
         article, analysis = make_pair(number)
         async with store.transaction():
-            await store.add_article(
+            await store.articles.add(
                 args.guild, article, padded(analysis, args.padding), now=datetime.now(UTC)
             )
             print(f"holding {number}", flush=True)
             await asyncio.sleep(3600)
     while args.count is None or number < args.start + args.count:
         article, analysis = make_pair(number)
-        result = await store.add_article(
+        result = await store.articles.add(
             args.guild, article, padded(analysis, args.padding), now=datetime.now(UTC)
         )
         print(f"committed {number} {result.article.id}", flush=True)

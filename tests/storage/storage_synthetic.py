@@ -7,15 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.nlp.models import (
-    Analysis,
-    Country,
-    CountryMention,
-    Entity,
-    ExtractedArticle,
-    Quote,
-    Summary,
-)
+from bot.domain.analysis import Analysis, Country, CountryMention, Entity, Quote, Summary
+from bot.domain.articles import ExtractedArticle
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

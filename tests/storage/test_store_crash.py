@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from storage_synthetic import assert_every_article_is_whole, at, make_pair
 
-from storage import Store
+from storage import SqliteStore, Store
 
 KILLER = Path(__file__).resolve().parent / "killer.py"
 REPO = Path(__file__).resolve().parents[2]
@@ -89,11 +89,11 @@ async def test_killed_writer_leaves_no_half_article(tmp_path: Path, start_writer
 
     ids = assert_every_article_is_whole(db, padding=PADDING)
     assert len(ids) >= len(printed), f"seed {seed}"
-    async with await Store.open(db) as store:
+    async with await SqliteStore.open(db) as store:
         for number in printed:  # everything announced as committed survived the kill
-            page = await store.search(GUILD, f'"item {number}"')
+            page = await store.search.search(GUILD, f'"item {number}"')
             assert page.total == 1, f"article {number} lost (seed {seed})"
-            analysis = await store.load_analysis(GUILD, page.hits[0].article_id)
+            analysis = await store.articles.analysis(GUILD, page.hits[0].article_id)
             assert analysis is not None and len(analysis.quotes) == 2
 
 
@@ -111,11 +111,11 @@ async def test_writer_killed_inside_a_transaction_leaves_nothing(
     await kill(holder)
 
     assert len(assert_every_article_is_whole(db, padding=PADDING)) == 2
-    async with await Store.open(db) as store:
-        assert await store.count_articles(GUILD) == 2
-        assert (await store.search(GUILD, '"item 7"')).total == 0
+    async with await SqliteStore.open(db) as store:
+        assert await store.articles.count(GUILD) == 2
+        assert (await store.search.search(GUILD, '"item 7"')).total == 0
         # The file is writable again: the dead writer's lock went with it.
-        assert (await store.add_article(GUILD, *make_pair(7), now=at(0))).created
+        assert (await store.articles.add(GUILD, *make_pair(7), now=at(0))).created
 
 
 async def test_concurrent_writers_do_not_see_database_is_locked(
@@ -123,7 +123,7 @@ async def test_concurrent_writers_do_not_see_database_is_locked(
 ) -> None:
     db = tmp_path / "shared.db"
     per_writer = 25
-    first, second = await Store.open(db), await Store.open(db)
+    first, second = await SqliteStore.open(db), await SqliteStore.open(db)
     try:
         others = [
             await start_writer(
@@ -134,10 +134,10 @@ async def test_concurrent_writers_do_not_see_database_is_locked(
 
         async def write(store: Store, base: int) -> None:
             for number in range(base, base + per_writer):
-                result = await store.add_article(GUILD, *make_pair(number), now=at(number))
+                result = await store.articles.add(GUILD, *make_pair(number), now=at(number))
                 assert result.created
                 # Reads interleave with the other writers' transactions.
-                assert await store.get_article(GUILD, result.article.id) == result.article
+                assert await store.articles.get(GUILD, result.article.id) == result.article
 
         await asyncio.gather(
             write(first, 0),
@@ -150,8 +150,8 @@ async def test_concurrent_writers_do_not_see_database_is_locked(
             output = (await process.stdout.read()).decode()
             assert await process.wait() == 0, output
             assert output.count("committed") == per_writer
-        assert await first.count_articles(GUILD) == 6 * per_writer
-        assert await second.count_articles(GUILD) == 6 * per_writer
+        assert await first.articles.count(GUILD) == 6 * per_writer
+        assert await second.articles.count(GUILD) == 6 * per_writer
     finally:
         await first.close()
         await second.close()
@@ -159,12 +159,12 @@ async def test_concurrent_writers_do_not_see_database_is_locked(
 
 async def test_concurrent_adds_of_the_same_article_store_it_once(tmp_path: Path) -> None:
     db = tmp_path / "race.db"
-    stores = [await Store.open(db) for _ in range(3)]
+    stores = [await SqliteStore.open(db) for _ in range(3)]
     try:
         article, analysis = make_pair(1)
         results = await asyncio.gather(
             *(
-                store.add_article(GUILD, article, analysis, now=at(0))
+                store.articles.add(GUILD, article, analysis, now=at(0))
                 for store in stores
                 for _ in range(3)
             )
