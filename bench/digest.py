@@ -164,11 +164,15 @@ async def measure_processes(count: int, processes: int) -> None:
                 max((now + timedelta(seconds=30) - datetime.now(UTC)).total_seconds(), 0)
             )
             started = time.perf_counter()
-            await double.wait_until(
-                lambda: len({m.channel_id for m in double.channel_messages()}) >= count,
-                3 * count / GLOBAL_LIMIT + 120,
-                "every digest",
-            )
+            try:
+                await double.wait_until(
+                    lambda: len({m.channel_id for m in double.channel_messages()}) >= count,
+                    3 * count / GLOBAL_LIMIT + 120,
+                    "every digest",
+                )
+            except AssertionError:
+                print(running.logs())
+                raise
             elapsed = time.perf_counter() - started
         finally:
             await running.stop_all()
@@ -180,6 +184,8 @@ async def measure_processes(count: int, processes: int) -> None:
     print(f"  messages posted    {len(messages)} in {len(per_channel)} channels")
     print(f"  posted twice       {sum(1 for n in per_channel.values() if n > 1)}")
     print(f"  429 answers        {global_limit.refused} global")
+    routes = Counter(f"{r.method} {r.path.split('/')[1]}" for r in double.requests)
+    print(f"  requests           {dict(routes)}")
     print(f"  time               {elapsed:.1f} s; the global limit allows {allowed:.1f} s")
     print(f"  ratio              {elapsed / allowed:.3f}   (target ≤ 1.10, no 429)")
 

@@ -110,7 +110,7 @@ class QuotesButton(
         bot: DiplobriefBot = interaction.client  # type: ignore[assignment]
         try:
             report = await bot.app.articles.article(scope_of(interaction), self.article_id)
-            quotes = [(q.text, q.speaker, q.title) for q in report.analysis.quotes]
+            quotes = [(q.text, q.speaker, q.title) for q in report.analysis.attributed_quotes]
             title = f"Quotes · {display_title(report.article.title, report.article.text)}"
             await Reply.of(interaction).send(
                 embed=embeds.quotes_embed(title, quotes, url=report.article.url), ephemeral=True

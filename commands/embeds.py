@@ -133,7 +133,8 @@ def article_embed(article: StoredArticle, analysis: Analysis) -> discord.Embed:
     embed.set_footer(
         text=clip(
             f"Article #{article.id} · {'pasted · ' if article.pasted else ''}"
-            f"{analysis.summary.method} summary · {plural(len(analysis.quotes), 'quote')}"
+            f"{analysis.summary.method} summary · "
+            f"{plural(len(analysis.attributed_quotes), 'quote')}"
             + (
                 " · from the feed's text (the page was not reachable)"
                 if article.source_kind == "feed"

@@ -268,8 +268,11 @@ class SendSlotRepository(Protocol):
     """A rate limit shared by every process on the database (Discord's is per bot)."""
 
     async def take(self, key: str, *, at: float, limit: int, period: float) -> float:
-        """Take a slot at time `at` (seconds) if fewer than `limit` were taken in the last
-        `period` seconds: 0.0; else how many seconds to wait before asking again."""
+        """Reserve the next moment to send at, `limit` per `period` seconds evenly spaced on a
+        clock every process shares; how many seconds after `at` (its caller's now) it is.
+
+        The slot is the caller's: it waits that long and sends, without asking again.
+        """
         ...
 
 

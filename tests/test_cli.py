@@ -70,7 +70,17 @@ def test_analyze_json_offsets_point_into_the_file(tmp_path: Path) -> None:
     source = SEED.read_text(encoding="utf-8")
     assert record["quotes"], "the seed has quotes"
     for quote in record["quotes"]:
-        assert set(quote) == {"text", "speaker", "title", "cue", "partial", "start", "end"}
+        assert set(quote) == {
+            "text",
+            "speaker",
+            "speaker_type",
+            "title",
+            "cue",
+            "partial",
+            "start",
+            "end",
+        }
+        assert quote["speaker_type"] in {"person", "organisation", "group", None}
         assert source[quote["start"] : quote["end"]] == quote["text"]
     codes = {c["code"] for c in record["countries"]}
     assert {"CN", "KP", "US", "IR", "JP"} <= codes

@@ -97,6 +97,45 @@ def test_furniture_stays_out_of_the_body() -> None:
         assert furniture not in article.text
 
 
+# News-site boilerplate the issue found on real pages, rebuilt here: a photo credit glued to the
+# first sentence, a continue-reading link, a "Trending on" teaser, a pull quote that repeats a
+# paragraph, and the wire credits at the end.
+BOILERPLATE_PAGE = f"""<!doctype html><html>{HEAD}<body><main><article>
+<h1>{TITLE}</h1>
+<p>Icebreakers moored at dawn. Photograph: Ingrid Halvorsen/REUTERS{PARAGRAPHS[0]}</p>
+<p><a href="/more">Continue reading the main story</a></p>
+{_paragraphs(PARAGRAPHS[1:4])}
+<blockquote class="pull-quote"><p>“The mood in the room has changed,” one delegate said.</p>
+</blockquote>
+<p><a href="/sun">Trending on Polar Wire: Ten photos of the midnight sun</a></p>
+{_paragraphs(PARAGRAPHS[4:])}
+<p>Reporting by Ingrid Halvorsen in Reykjavik; Editing by Tom Berg</p>
+</article></main></body></html>"""
+
+
+def test_news_site_boilerplate_stays_out_of_the_body() -> None:
+    article = extract_html(BOILERPLATE_PAGE, url="https://polar.example/arctic-deal")
+    assert article.text.splitlines() == list(PARAGRAPHS)
+    for furniture in ("REUTERS", "Icebreakers", "Continue reading", "Trending on", "Editing by"):
+        assert furniture not in article.text
+    assert article.text.count("The mood in the room has changed") == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Continue reading the main story",
+        "Trending on Polar Wire: Ten photos of the midnight sun",
+        "Jane Roe/Reuters",
+        "Additional reporting by Jane Roe in Oslo",
+        "Reporting by Jane Roe; Editing by John Doe",
+        "Read next: The fishing dispute, explained",
+    ],
+)
+def test_more_furniture_lines(line: str) -> None:
+    assert is_page_furniture(line)
+
+
 def test_metadata_is_extracted() -> None:
     article = extract_html(CLUTTERED_PAGE, url="https://polar.example/arctic-deal")
     assert article.title == TITLE

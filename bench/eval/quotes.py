@@ -18,6 +18,7 @@ Scoring (the same scorer for every system):
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -79,6 +80,8 @@ class GoldQuote:
     names: frozenset[str]  # empty when the source names no one
     speaker: str | None = None  # canonical full name (seed gold only)
     one_word_partial: bool = False
+    pronoun_source: bool = False  # the names come from CoreNLP's coreference (silver)
+    source_text: str = ""  # the source as written ("officials"), for training labels
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class QuoteScores:
     speaker_scored: int = 0
     speaker_right: int = 0
     speaker_null: int = 0
+    named_scored: int = 0  # gold source written as a name (gold, not silver)
+    named_right: int = 0
     articles: int = 0
     crashes: int = 0
     seconds: float = 0.0
@@ -130,6 +135,15 @@ class QuoteScores:
     @property
     def null_share(self) -> float:
         return self.speaker_null / self.speaker_scored if self.speaker_scored else 0.0
+
+    @property
+    def named_source_accuracy(self) -> float:
+        return self.named_right / self.named_scored if self.named_scored else 0.0
+
+    @property
+    def pronoun_source_accuracy(self) -> float:
+        pronoun = self.speaker_scored - self.named_scored
+        return (self.speaker_right - self.named_right) / pronoun if pronoun else 0.0
 
     @property
     def right_when_named(self) -> float:
@@ -183,11 +197,11 @@ def polnear_gold(article: PolnearArticle) -> list[GoldQuote]:
             continue
         source = attribution.get("source") or {}
         source_text = source.get("text")
-        if source_text and source_text.strip().lower() in PRONOUNS:
-            names = name_words(attribution.get("speaker_coref"))
-        else:
-            names = name_words(source_text)
-        gold.append(GoldQuote(start, end, names))
+        pronoun = bool(source_text) and source_text.strip().lower() in PRONOUNS
+        names = name_words(attribution.get("speaker_coref") if pronoun else source_text)
+        gold.append(
+            GoldQuote(start, end, names, pronoun_source=pronoun, source_text=source_text or "")
+        )
     return gold
 
 
@@ -222,6 +236,7 @@ def score_quotes(
         1 for p in predicted if any(_overlap(p.start, p.end, g.start, g.end) for g in gold)
     )
     gold_matched = speaker_scored = speaker_right = speaker_null = 0
+    named_scored = named_right = 0
     for quote in gold:
         matches = [p for p in predicted if _overlap(p.start, p.end, quote.start, quote.end)]
         if not matches:
@@ -232,7 +247,11 @@ def score_quotes(
         best = max(matches, key=lambda p: min(p.end, quote.end) - max(p.start, quote.start))
         speaker_scored += 1
         speaker_null += best.speaker is None
-        speaker_right += _speaker_right(best.speaker, quote, exact_speaker)
+        right = _speaker_right(best.speaker, quote, exact_speaker)
+        speaker_right += right
+        if not quote.pronoun_source:
+            named_scored += 1
+            named_right += right
     return QuoteScores(
         predicted=len(predicted),
         predicted_correct=predicted_correct,
@@ -241,12 +260,22 @@ def score_quotes(
         speaker_scored=speaker_scored,
         speaker_right=speaker_right,
         speaker_null=speaker_null,
+        named_scored=named_scored,
+        named_right=named_right,
         articles=1,
     )
 
 
 def ours(doc: Doc) -> list[PredictedQuote]:
     """Diplobrief's quotes for a parsed article."""
+    quotes = extract_quotes(doc, extract_entities(doc))
+    # scare quotes are flagged terms, kept out of /quotes by the renderers: not predictions
+    return [PredictedQuote(q.start, q.end, q.speaker) for q in quotes if not q.scare_quote]
+
+
+def ours_with_terms(doc: Doc) -> list[PredictedQuote]:
+    """The same with flagged scare quotes counted as (speakerless) quotes: PolNeAR annotates
+    most such terms as attributions, so this row shows what the flag costs in recall."""
     quotes = extract_quotes(doc, extract_entities(doc))
     return [PredictedQuote(q.start, q.end, q.speaker) for q in quotes]
 
@@ -269,7 +298,11 @@ def textacy_quotes(doc: Doc) -> list[PredictedQuote]:
 
 
 System = Callable[[Doc], list[PredictedQuote]]
-SYSTEMS: dict[str, System] = {"diplobrief": ours, "textacy 0.13": textacy_quotes}
+SYSTEMS: dict[str, System] = {
+    "diplobrief": ours,
+    "diplobrief (scare quotes counted)": ours_with_terms,
+    "textacy 0.13": textacy_quotes,
+}
 
 
 def _run(system: System, doc: Doc) -> tuple[list[PredictedQuote], bool, float]:
@@ -381,7 +414,18 @@ def evaluate_seed(nlp: Language) -> dict[str, QuoteScores]:
     return results
 
 
-COLUMNS = ("P", "R", "F1", "spk acc", "null", "right when named", "n spk", "crashes")
+COLUMNS = (
+    "P",
+    "R",
+    "F1",
+    "spk acc",
+    "null",
+    "right when named",
+    "n spk",
+    "acc, named source",
+    "acc, pronoun source",
+    "crashes",
+)
 
 
 def _row(data: str, system: str, s: QuoteScores) -> list[str]:
@@ -395,6 +439,8 @@ def _row(data: str, system: str, s: QuoteScores) -> list[str]:
         f"{s.null_share:.3f}",
         f"{s.right_when_named:.3f}",
         str(s.speaker_scored),
+        f"{s.named_source_accuracy:.3f} ({s.named_scored})",
+        f"{s.pronoun_source_accuracy:.3f} ({s.speaker_scored - s.named_scored})",
         f"{s.crashes}/{s.articles}",
     ]
 
@@ -463,9 +509,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\nentities+quotes cost: {ours_seconds:.2f}s over a {parse:.2f}s spaCy pass "
             f"({1 + ours_seconds / parse:.2f}x the bare parse)"
         )
+    print("\n" + cross_validation_table())
     for line in errors or ():
         print(line)
     return 0
+
+
+def cross_validation_table() -> str:
+    """The speaker ranker's figures as its training script measured them (5-fold CV on PolNeAR
+    train, folds by article, and the fitted model on dev), read from the shipped weights file."""
+    from importlib import resources
+
+    data = json.loads(
+        resources.files("bot.nlp").joinpath("data", "speaker_ranker.json").read_text("utf-8")
+    )
+    lines = [
+        "| speaker ranker (tools/train_speakers.py) | quote F1 | spk acc | null | right when named "
+        "| acc, named source | acc, pronoun source | n spk |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, label in (("cross_validation", "PolNeAR train, 5-fold CV"), ("dev", "PolNeAR dev")):
+        figures = data.get(key)
+        if not figures:
+            continue
+        cells = [
+            f"{figures.get(name, float('nan')):.3f}"
+            for name in (
+                "quote_f1",
+                "speaker_accuracy",
+                "null_share",
+                "right_when_named",
+                "named_source_accuracy",
+                "pronoun_source_accuracy",
+            )
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {figures.get('scored', 0)} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

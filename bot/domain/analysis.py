@@ -59,6 +59,8 @@ class Quote:
     title: str | None = None
     cue: str | None = None
     partial: bool = False
+    speaker_type: str | None = None  # "person", "organisation" or "group" when speaker is set
+    scare_quote: bool = False  # a term in quote marks ("so-called “reset”"): never has a speaker
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,11 @@ class Analysis:
     country_mentions: tuple[CountryMention, ...] = ()
     sentence_spans: tuple[tuple[int, int], ...] = ()
     language: str = "en"
+
+    @property
+    def attributed_quotes(self) -> tuple[Quote, ...]:
+        """The quotations shown as quotes: not terms in quote marks (scare quotes, titles)."""
+        return tuple(q for q in self.quotes if not q.scare_quote)
 
     def people(self, limit: int = MAX_PEOPLE_SHOWN) -> list[str]:
         """The most mentioned people of the article."""

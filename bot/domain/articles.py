@@ -188,6 +188,7 @@ class StoredQuote:
     article_title: str | None
     article_url: str | None
     added_at: datetime
+    speaker_type: str | None = None  # person, organisation or group
 
 
 @dataclass(frozen=True)

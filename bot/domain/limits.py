@@ -22,6 +22,7 @@ DEFAULT_SUMMARY_METHOD: Final = "diplobrief"
 SUMMARY_METHODS: Final = (
     DEFAULT_SUMMARY_METHOD,
     "lead",
+    "position",
     "lexrank",
     "textrank",
     "lsa",

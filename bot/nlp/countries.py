@@ -1,4 +1,9 @@
-"""Country mentions (names, demonyms, capitals, government metonyms) resolved to ISO 3166-1."""
+"""Country mentions (names, demonyms, capitals, government metonyms) resolved to ISO 3166-1.
+
+A capital counts for its country only when it acts ("Beijing said", "pressure on Moscow",
+"Tehran's reply"), not when it is where something happened ("talks in Madrid", "flew to Paris")
+or a dateline ("Madrid —"); seats of government (the Kremlin, the White House) always count.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from bot.domain.analysis import Country, CountryMention
+from bot.nlp.sentences import sentence_index
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +270,28 @@ _US_STATE_CONTEXT = re.compile(
 )
 
 
+# A capital is its country only when it acts ("Beijing said", "pressure on Moscow"): as the
+# object of these it is only where something happened ("talks in Madrid").
+_LOCATIVE_PREPOSITIONS = frozenset(
+    "in at near outside inside around across into through via throughout within toward towards"
+    " over beyond past along between".split()
+)
+# "flew to Madrid", "returned from Paris" are places; "ambassador to Washington", "a message
+# from Moscow" are the state: these prepositions are locative only after a verb.
+_MOTION_PREPOSITIONS = frozenset({"to", "from"})
+_TRAVEL_NOUNS = frozenset("visit trip journey flight return arrival travel tour move road".split())
+# "Beijing officials" is the state; "the Madrid summit" or "Paris attacks" is a place.
+_GOVERNMENT_HEADS = frozenset(
+    "government officials official authorities regime leadership administration diplomats"
+    " negotiators spokesman spokeswoman spokesperson ministry leaders leader policy".split()
+)
+_DATELINE_FOLLOWERS = frozenset({"—", "–", "-", "--", "(", ":"})
+# Government seats that are always the state, whatever their place in the sentence.
+_SEATS_OF_GOVERNMENT = frozenset(
+    {"Kremlin", "White House", "Pentagon", "State Department", "Downing Street", "Whitehall"}
+)
+
+
 @dataclass(frozen=True)
 class _Match:
     code: str
@@ -353,6 +381,50 @@ def country_table() -> dict[str, str]:
     return table
 
 
+@functools.cache
+def capital_forms() -> frozenset[str]:
+    """Surface forms that are capital cities (or their spellings): they need to act to count."""
+    forms = {"Washington", "Washington, D.C.", "Washington D.C.", "Kiev", "Astana", "Teheran"}
+    for record in CountryInfo.all().values():
+        raw_capitals: str | list[str] = record.get("capital") or []
+        capitals = [raw_capitals] if isinstance(raw_capitals, str) else raw_capitals
+        forms.update(c for c in capitals if c and c not in _UNSAFE_CAPITALS and "/" not in c)
+    return frozenset(forms)
+
+
+def _is_dateline(span: Span) -> bool:
+    """'Madrid — ...', 'HONG KONG (Reuters) -': a place name opening its line before a dash."""
+    doc = span.doc
+    opens_line = (
+        span.start == 0
+        or "\n" in doc[span.start - 1].whitespace_
+        or ("\n" in doc[span.start - 1].text)
+    )
+    return opens_line and span.end < len(doc) and doc[span.end].text in _DATELINE_FOLLOWERS
+
+
+def _capital_acts(span: Span) -> bool:
+    """A capital standing for its state ("Beijing said", "talks with Moscow", "Tehran's
+    response"), not a venue or a dateline ("in Madrid", "flew to Paris", "the Madrid summit")."""
+    if _is_dateline(span):
+        return False
+    root = span.root
+    while root.dep_ == "conj" and root.head.i != root.i:  # "in Madrid and Paris"
+        root = root.head
+    head = root.head
+    if root.dep_ == "pobj":
+        preposition = head.lower_
+        if preposition in _LOCATIVE_PREPOSITIONS:
+            return False
+        return not (
+            preposition in _MOTION_PREPOSITIONS
+            and (head.head.pos_ in {"VERB", "AUX"} or head.head.lemma_ in _TRAVEL_NOUNS)
+        )
+    if root.dep_ in {"compound", "nmod", "amod"} and head.pos_ in {"NOUN", "PROPN"}:
+        return head.lower_ in _GOVERNMENT_HEADS
+    return root.dep_ != "npadvmod"
+
+
 @functools.lru_cache(maxsize=8)
 def _phrase_matcher(vocab: Vocab) -> PhraseMatcher:
     """One case-sensitive matcher per vocabulary, built once from the country table."""
@@ -369,11 +441,7 @@ def _phrase_matcher(vocab: Vocab) -> PhraseMatcher:
 
 
 def _sentence_of_token(doc: Doc) -> list[int]:
-    index = [0] * len(doc)
-    for number, sent in enumerate(doc.sents):
-        for i in range(sent.start, sent.end):
-            index[i] = number
-    return index
+    return sentence_index(doc)
 
 
 def _inside_longer_name(span: Span) -> bool:
@@ -428,6 +496,7 @@ def _geographic_feature(span: Span) -> bool:
 
 def _raw_matches(doc: Doc) -> Iterator[_Match]:
     matcher = _phrase_matcher(doc.vocab)
+    capitals = capital_forms()
     spans = [Span(doc, start, end, label=key) for key, start, end in matcher(doc)]
     for span in filter_spans(spans):
         code = span.label_
@@ -436,6 +505,11 @@ def _raw_matches(doc: Doc) -> Iterator[_Match]:
         if span.text in _AMBIGUOUS_NAMES and _inside_longer_name(span):
             continue
         if span.text == "Washington" and not _keep_washington(span):
+            continue
+        if span.text in _SEATS_OF_GOVERNMENT:
+            yield _Match(code=code, span=span)
+            continue
+        if _is_dateline(span) or (span.text in capitals and not _capital_acts(span)):
             continue
         yield _Match(code=code, span=span)
 

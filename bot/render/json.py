@@ -36,13 +36,14 @@ def analysis_json(path: str, article: ExtractedArticle, analysis: Analysis) -> d
             {
                 "text": q.text,
                 "speaker": q.speaker,
+                "speaker_type": q.speaker_type,
                 "title": q.title,
                 "cue": q.cue,
                 "partial": q.partial,
                 "start": article.source_offset(q.start),
                 "end": article.source_offset(q.end),
             }
-            for q in analysis.quotes
+            for q in analysis.attributed_quotes
         ],
     }
 

@@ -106,9 +106,9 @@ def analysis_text(path: str, article: ExtractedArticle, analysis: Analysis) -> s
             "Entities: "
             + ", ".join(f"{e.name} [{e.label}] ×{e.mentions}" for e in analysis.entities[:20])
         )
-    if analysis.quotes:
-        lines.append(f"Quotes ({len(analysis.quotes)}):")
-        for q in analysis.quotes:
+    if analysis.attributed_quotes:
+        lines.append(f"Quotes ({len(analysis.attributed_quotes)}):")
+        for q in analysis.attributed_quotes:
             mark = " (partial)" if q.partial else ""
             lines.append(f"  {quote_line(q.text, q.speaker, q.title)}{mark}")
     return "\n".join(lines)

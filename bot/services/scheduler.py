@@ -114,8 +114,9 @@ class Pacer(Protocol):
 class SharedSendPacer:
     """The global limit shared by every process on the database (Discord counts per bot).
 
-    Each request takes a slot in the Store's sliding window (`store.send_slots`), waiting as
-    long as the Store says when the window is full; the wall clock is shared by the processes.
+    Each request reserves the next free moment on the Store's clock (`store.send_slots`):
+    requests of every process are spaced evenly, `limit` per `period`, so no burst of several
+    processes can exceed the limit; the wall clock is shared by the processes.
     """
 
     def __init__(
@@ -136,11 +137,11 @@ class SharedSendPacer:
         self._sleep = sleep
 
     async def acquire(self) -> None:
-        while (
-            wait := await self._slots.take(
-                self.key, at=self._clock(), limit=self.limit, period=self.period
-            )
-        ) > 0:
+        """Reserve one moment and wait for it: the slot is ours, asking again would take two."""
+        wait = await self._slots.take(
+            self.key, at=self._clock(), limit=self.limit, period=self.period
+        )
+        if wait > 0:
             await self._sleep(wait)
 
 

@@ -71,8 +71,8 @@ async def insert_analysis(
     )
     await conn.executemany(
         "INSERT INTO quotes (article_id, guild_id, position, text, speaker, speaker_key, title,"
-        " cue, partial, start_offset, end_offset)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        " cue, partial, start_offset, end_offset, speaker_type, scare_quote)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         [
             (
                 article_id,
@@ -86,6 +86,8 @@ async def insert_analysis(
                 q.partial,
                 q.start,
                 q.end,
+                q.speaker_type,
+                q.scare_quote,
             )
             for position, q in enumerate(analysis.quotes)
         ],
@@ -171,8 +173,9 @@ async def load_analyses(
         spans.setdefault(row["article_id"], []).append((row["start_offset"], row["end_offset"]))
     quotes: dict[int, list[Quote]] = {}
     for row in await conn.fetch(
-        "SELECT article_id, text, speaker, start_offset, end_offset, title, cue, partial"
-        " FROM quotes WHERE article_id = ANY($1::bigint[]) ORDER BY article_id, position",
+        "SELECT article_id, text, speaker, start_offset, end_offset, title, cue, partial,"
+        " speaker_type, scare_quote FROM quotes WHERE article_id = ANY($1::bigint[])"
+        " ORDER BY article_id, position",
         ids,
     ):
         quotes.setdefault(row["article_id"], []).append(
@@ -184,6 +187,8 @@ async def load_analyses(
                 title=row["title"],
                 cue=row["cue"],
                 partial=row["partial"],
+                speaker_type=row["speaker_type"],
+                scare_quote=row["scare_quote"],
             )
         )
     return {

@@ -26,7 +26,7 @@ class PostgresQuotes:
         article_id: int | None = None,
         limit: int = 10,
     ) -> list[StoredQuote]:
-        conditions = ["a.guild_id = $1"]
+        conditions = ["a.guild_id = $1", "NOT q.scare_quote"]  # terms, not attributed quotes
         params: list[object] = [scope]
         key = speaker_key(speaker)
         if key:
@@ -40,7 +40,8 @@ class PostgresQuotes:
         params.append(max(limit, 0))
         async with self._db.reading() as conn:
             rows = await conn.fetch(
-                "SELECT q.text, q.speaker, q.title, q.cue, q.partial, a.id AS article_id,"
+                "SELECT q.text, q.speaker, q.title, q.cue, q.partial, q.speaker_type,"
+                " a.id AS article_id,"
                 " a.title AS article_title, a.url AS article_url, a.added_at"
                 " FROM articles a JOIN quotes q ON q.article_id = a.id"
                 f" WHERE {' AND '.join(conditions)}"
@@ -54,6 +55,7 @@ class PostgresQuotes:
                 title=row["title"],
                 cue=row["cue"],
                 partial=row["partial"],
+                speaker_type=row["speaker_type"],
                 article_id=row["article_id"],
                 article_title=row["article_title"],
                 article_url=row["article_url"],

@@ -6,23 +6,20 @@ from storage.postgres.database import PostgresDatabase
 
 
 class PostgresSendSlots:
-    """The SendSlotRepository of the PostgreSQL backend; an advisory lock serialises takers."""
+    """The SendSlotRepository of the PostgreSQL backend (one upsert: the row lock serialises)."""
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
 
     async def take(self, key: str, *, at: float, limit: int, period: float) -> float:
         async with self._db.writing() as conn:
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
-            await conn.execute(
-                "DELETE FROM send_slots WHERE key = $1 AND taken <= $2", key, at - period
-            )
-            row = await conn.fetchrow(
-                "SELECT count(*) AS taken, min(taken) AS oldest FROM send_slots WHERE key = $1",
+            reserved = await conn.fetchval(
+                "INSERT INTO send_slots (key, next_at) VALUES ($1, $2)"
+                " ON CONFLICT (key) DO UPDATE"
+                " SET next_at = greatest(send_slots.next_at + $3, excluded.next_at)"
+                " RETURNING next_at",
                 key,
+                at,
+                period / limit,
             )
-            assert row is not None
-            if row["taken"] < limit:
-                await conn.execute("INSERT INTO send_slots (key, taken) VALUES ($1, $2)", key, at)
-                return 0.0
-            return max(float(row["oldest"]) + period - at, 0.001)
+        return max(float(reserved) - at, 0.0)

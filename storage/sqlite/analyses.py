@@ -73,7 +73,8 @@ async def insert_analysis(
     )
     await conn.executemany(
         "INSERT INTO quotes (article_id, guild_id, position, text, speaker, speaker_key, title,"
-        " cue, partial, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " cue, partial, start_offset, end_offset, speaker_type, scare_quote)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 article_id,
@@ -87,6 +88,8 @@ async def insert_analysis(
                 int(quote.partial),
                 quote.start,
                 quote.end,
+                quote.speaker_type,
+                int(quote.scare_quote),
             )
             for position, quote in enumerate(analysis.quotes)
         ],
@@ -180,8 +183,8 @@ async def load_analyses(
 
     quotes: dict[int, list[Quote]] = {}
     async for row in rows_of(
-        "SELECT article_id, text, speaker, start_offset, end_offset, title, cue, partial"
-        f" FROM quotes WHERE {in_scope} ORDER BY article_id, position"
+        "SELECT article_id, text, speaker, start_offset, end_offset, title, cue, partial,"
+        f" speaker_type, scare_quote FROM quotes WHERE {in_scope} ORDER BY article_id, position"
     ):
         quotes.setdefault(row["article_id"], []).append(
             Quote(
@@ -192,6 +195,8 @@ async def load_analyses(
                 title=row["title"],
                 cue=row["cue"],
                 partial=bool(row["partial"]),
+                speaker_type=row["speaker_type"],
+                scare_quote=bool(row["scare_quote"]),
             )
         )
 

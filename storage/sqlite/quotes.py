@@ -28,7 +28,7 @@ class SqliteQuotes:
         article_id: int | None = None,
         limit: int = 10,
     ) -> list[StoredQuote]:
-        conditions = ["a.guild_id = ?"]
+        conditions = ["a.guild_id = ?", "NOT q.scare_quote"]  # terms, not attributed quotes
         params: list[Any] = [scope]
         key = speaker_key(speaker)
         if key:
@@ -45,7 +45,8 @@ class SqliteQuotes:
         async with (
             self._db.reading() as conn,
             conn.execute(
-                "SELECT q.text, q.speaker, q.title, q.cue, q.partial, a.id AS article_id,"
+                "SELECT q.text, q.speaker, q.title, q.cue, q.partial, q.speaker_type,"
+                " a.id AS article_id,"
                 " a.title AS article_title, a.url AS article_url, a.added_at"
                 " FROM articles a CROSS JOIN quotes q ON q.article_id = a.id"
                 f" WHERE {' AND '.join(conditions)}"
@@ -61,6 +62,7 @@ class SqliteQuotes:
                 title=row["title"],
                 cue=row["cue"],
                 partial=bool(row["partial"]),
+                speaker_type=row["speaker_type"],
                 article_id=row["article_id"],
                 article_title=row["article_title"],
                 article_url=row["article_url"],

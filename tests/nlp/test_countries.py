@@ -43,11 +43,16 @@ def test_seed_never_reports_seas_reefs_or_peninsulas(nlp: Language, seed_text: s
 def test_seed_mentions_match_the_gold(nlp: Language, seed_text: str) -> None:
     gold = json.loads(shared_path("eval", "seed-gold.json").read_text(encoding="utf-8"))
     _, mentions = countries_of(nlp, seed_text)
-    gold_set = {(m["start"], m["end"], m["iso2"]) for m in gold["country_mentions"]}
+    # capitals as venues ("in Beijing", "a trip to Beijing") are not their country
+    gold_set = {
+        (m["start"], m["end"], m["iso2"])
+        for m in gold["country_mentions"]
+        if m.get("kind") != "capital_location"
+    }
     found = {(m.start, m.end, m.code) for m in mentions}
     correct = len(gold_set & found)
-    assert correct / len(gold_set) >= 0.95  # measured 62/62
-    assert correct / len(found) >= 0.95  # measured 62/62
+    assert correct / len(gold_set) >= 0.95  # measured 58/58
+    assert correct / len(found) >= 0.95  # measured 58/58
 
 
 def test_mentions_carry_their_sentence_index(nlp: Language) -> None:
@@ -73,6 +78,38 @@ def test_demonyms_resolve_to_their_country(nlp: Language) -> None:
 def test_capitals_and_seats_of_government_stand_for_the_country(nlp: Language) -> None:
     text = "The Kremlin rebuffed Tehran, while Moscow courted Beijing and the White House watched."
     assert codes_of(nlp, text) == ["RU", "IR", "RU", "CN", "US"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Beijing said on Monday that the talks would go on.", ["CN"]),
+        ("Washington warned of new sanctions against Moscow.", ["US", "RU"]),
+        ("The ministers criticised Tehran's response to the offer.", ["IR"]),
+        ("Officials in Ankara welcomed the plan, and Beijing officials agreed.", ["CN"]),
+        ("The envoy, a former ambassador to Washington, spoke first.", ["US"]),
+    ],
+)
+def test_a_capital_that_acts_counts_for_its_country(
+    nlp: Language, text: str, codes: list[str]
+) -> None:
+    assert codes_of(nlp, text) == codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The talks in Madrid ended without a deal on fishing quotas.",
+        "The delegates flew to Paris on Sunday and met trade unions there.",
+        "Madrid — The fishing fleet stayed in port for a third day.",
+        "Protesters gathered outside the conference hall at the Madrid summit.",
+        "After a trip to Lisbon, the trade commissioner returned to work.",
+    ],
+)
+def test_a_capital_that_is_only_a_venue_or_dateline_is_not_a_country(
+    nlp: Language, text: str
+) -> None:
+    assert codes_of(nlp, text) == []
 
 
 def test_abbreviations_and_short_forms(nlp: Language) -> None:

@@ -6,7 +6,8 @@ import pytest
 from spacy.language import Language
 
 from bot.domain.analysis import Entity
-from bot.nlp.entities import EntityIndex, extract_entities
+from bot.nlp.entities import extract_entities
+from bot.nlp.people import EntityIndex
 
 
 def index_of(nlp: Language, text: str) -> EntityIndex:
@@ -124,3 +125,75 @@ def test_hyphenated_names_on_the_first_line_are_kept(nlp: Language) -> None:
     entities = by_name(index_of(nlp, text))
     assert entities["Park Min-jun"].label == "PERSON"
     assert entities["Park Min-jun"].title == "South Korean President"
+
+
+def people_of(index: EntityIndex) -> dict[str, Entity]:
+    return {e.name: e for e in index.entities if e.label == "PERSON"}
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "mentions"),
+    [
+        (
+            "Osama bin Laden was killed in Abbottabad in 2011.\n"
+            "US officials said Bin Laden had lived there for years.\n"
+            "Bin Laden's courier led them to the house.\n",
+            "Osama bin Laden",
+            3,
+        ),
+        (
+            "Sudan's former president Omar Hassan al-Bashir was moved to a prison.\n"
+            "Bashir ruled for three decades.\n",
+            "Omar Hassan al-Bashir",
+            2,
+        ),
+        (
+            "Oceanographer Erik van Sebille tracked the plastic.\n"
+            "Van Sebille said the currents carried it north.\n",
+            "Erik van Sebille",
+            2,
+        ),
+        (
+            "South Korean President Yoon Suk Yeol met the Japanese prime minister on Monday.\n"
+            "Yoon said the two countries would share intelligence.\n",
+            "Yoon Suk Yeol",
+            2,
+        ),
+    ],
+)
+def test_family_names_with_particles_and_three_part_names_merge_whole(
+    nlp: Language, text: str, person: str, mentions: int
+) -> None:
+    people = people_of(index_of(nlp, text))
+    assert list(people) == [person]
+    assert people[person].mentions == mentions
+
+
+def test_wire_credits_name_no_people(nlp: Language) -> None:
+    text = (
+        "Foreign ministers met in Brussels on Monday to discuss tariffs on steel.\n"
+        "They agreed to meet again in March.\n"
+        "Reporting by Jane Roe and Peter Smith; Editing by John Doe\n"
+    )
+    assert people_of(index_of(nlp, text)) == {}
+
+
+def test_parties_and_groups_are_not_people(nlp: Language) -> None:
+    text = (
+        "Labour and the Lib Dems attacked the budget on Tuesday.\n"
+        "Lib Dem Norman Baker said the plan was unfair to pensioners.\n"
+        "The Tories said Labour had no answer to the deficit.\n"
+    )
+    index = index_of(nlp, text)
+    assert set(people_of(index)) == {"Norman Baker"}
+    labels = {e.name: e.label for e in index.entities}
+    assert labels.get("Labour") == "ORG"
+    assert labels.get("Lib Dems") == "ORG"
+
+
+def test_the_end_of_a_longer_name_is_not_a_person(nlp: Language) -> None:
+    text = (
+        "MPs will debate the Finance Bill on Tuesday before the election is called.\n"
+        "A shortened Finance Bill would have to pass both houses within a week.\n"
+    )
+    assert "Bill" not in people_of(index_of(nlp, text))

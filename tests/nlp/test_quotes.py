@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 
 import pytest
 from spacy.language import Language
@@ -10,6 +12,7 @@ from spacy.language import Language
 from bot.domain.analysis import Quote
 from bot.nlp.entities import extract_entities
 from bot.nlp.quotes import extract_quotes
+from bot.nlp.speakers import SpeakerCandidate, SpeakerRanker
 from tests.conftest import SHARED
 
 
@@ -97,15 +100,67 @@ def test_pronoun_without_antecedent_leaves_the_speaker_unknown(nlp: Language) ->
     assert quote.text == "We are ready for the vote tomorrow,"
 
 
-def test_named_organization_may_speak_but_a_vague_group_may_not(nlp: Language) -> None:
+def test_organisations_and_groups_speak_with_their_type(nlp: Language) -> None:
     text = (
         "The visit was called off late on Sunday.\n"
         "“The trip is postponed until further notice,” the State Department said.\n"
         "“We are deeply worried about the fighting,” officials said.\n"
     )
     quotes = quotes_of(nlp, text)
-    assert quote_starting(quotes, "The trip is postponed").speaker == "State Department"
-    assert quote_starting(quotes, "We are deeply worried").speaker is None
+    ministry = quote_starting(quotes, "The trip is postponed")
+    assert (ministry.speaker, ministry.speaker_type) == ("State Department", "organisation")
+    officials = quote_starting(quotes, "We are deeply worried")
+    assert (officials.speaker, officials.speaker_type) == ("officials", "group")
+
+
+def test_a_named_person_has_the_person_type(nlp: Language) -> None:
+    (quote,) = quotes_of(nlp, STRAIGHT)
+    assert quote.speaker_type == "person"
+
+
+def test_a_spokesperson_named_beside_the_company_is_the_speaker(nlp: Language) -> None:
+    text = (
+        "Shipping through the strait resumed on Thursday.\n"
+        "“Our vessels will keep to the agreed corridor,” Maersk spokesperson Lena Holm said.\n"
+    )
+    (quote,) = quotes_of(nlp, text)
+    assert quote.speaker == "Lena Holm"
+    assert quote.speaker_type == "person"
+
+
+def test_a_surname_beside_the_quote_is_the_full_name(nlp: Language) -> None:
+    text = (
+        "Deputy Foreign Minister Elena Ivanova travelled to Ankara for the grain talks.\n"
+        "The two sides met for four hours.\n"
+        "“We did not agree on the inspections,” Ivanova said.\n"
+    )
+    (quote,) = quotes_of(nlp, text)
+    assert quote.speaker == "Elena Ivanova"
+
+
+def test_scare_quotes_are_flagged_and_never_get_a_speaker(nlp: Language) -> None:
+    text = (
+        "Foreign Minister Ana Lopez met her Brazilian counterpart in Lima on Monday.\n"
+        "Critics dismissed the so-called “reset” between the two governments as a slogan.\n"
+        "“We have agreed on a common path for the river basin,” Lopez said after the meeting.\n"
+    )
+    quotes = quotes_of(nlp, text)
+    term = quote_starting(quotes, "reset")
+    assert term.scare_quote
+    assert term.speaker is None and term.speaker_type is None
+    speech = quote_starting(quotes, "We have agreed")
+    assert not speech.scare_quote
+    assert speech.speaker == "Ana Lopez"
+
+
+def test_a_short_quote_governed_by_a_cue_is_speech_not_a_scare_quote(nlp: Language) -> None:
+    text = (
+        "Chinese Foreign Minister Wang Yi spoke after the meeting.\n"
+        "Mr. Wang told reporters that the goal remained “denuclearization” of the peninsula.\n"
+    )
+    (quote,) = quotes_of(nlp, text)
+    assert not quote.scare_quote
+    assert quote.speaker == "Wang Yi"
 
 
 def test_he_said_goes_to_the_latest_speaker_not_the_latest_name(nlp: Language) -> None:
@@ -163,6 +218,28 @@ def test_any_text_never_raises(nlp: Language) -> None:
         for quote in quotes_of(nlp, text):
             assert 0 <= quote.start < quote.end <= len(text)
             assert text[quote.start : quote.end] == quote.text
+
+
+def test_the_shipped_ranker_holds_weights_and_no_text() -> None:
+    from importlib import resources
+
+    data = json.loads(
+        resources.files("bot.nlp").joinpath("data", "speaker_ranker.json").read_text("utf-8")
+    )
+    assert data["weights"], "the ranker ships weights"
+    for name, weight in data["weights"].items():
+        assert re.fullmatch(r"[a-z0-9_|]+", name), name  # feature names, never article words
+        assert isinstance(weight, int | float)
+    assert 0.0 <= data["threshold"] < 1.0
+
+
+def test_the_ranker_keeps_no_speaker_when_the_null_row_wins() -> None:
+    ranker = SpeakerRanker({"route": 1.0, "null": 3.0})
+    weak = SpeakerCandidate("Ana Lopez", "person", {"route": 1.0})
+    assert ranker.choose([weak], {"null": 1.0}) is None
+    strong = SpeakerCandidate("Ana Lopez", "person", {"route": 5.0})
+    assert ranker.choose([weak, strong], {"null": 1.0}) is strong
+    assert ranker.choose([], {"null": 1.0}) is None
 
 
 # --- the seed article (text in seeds/; gold only in ../shared) ----------------------------------
@@ -241,5 +318,6 @@ def test_polnear_dev_floor(nlp: Language) -> None:
     assert ours.right_when_named >= FLOORS["right_when_named"]
 
 
-# A few points under what the first 12 dev articles measure (see bench/eval/quotes.py).
-FLOORS = {"f1": 0.87, "speaker_accuracy": 0.80, "right_when_named": 0.89}
+# A few points under what the first 12 dev articles measure (bench/eval/quotes.py --limit 12:
+# F1 0.883 with scare quotes left out, speaker accuracy 0.859, right when named 0.918).
+FLOORS = {"f1": 0.86, "speaker_accuracy": 0.83, "right_when_named": 0.89}

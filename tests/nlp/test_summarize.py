@@ -7,7 +7,7 @@ import random
 import pytest
 from spacy.language import Language
 
-from bot.nlp.summarize import DEFAULT_METHOD, METHODS, summarize
+from bot.nlp.summarize import DEFAULT_METHOD, METHODS, POSITION_METHOD, summarize
 from tests.conftest import shared_path
 
 ARTICLE = """Ministers from Norway and Chile met in Oslo on Monday to negotiate a fisheries treaty.
@@ -37,7 +37,8 @@ def test_every_method_returns_whole_sentences_in_article_order(nlp: Language, me
     assert summary.method == method
     assert len(summary.sentences) == 3
     assert list(summary.sentence_indices) == sorted(summary.sentence_indices)
-    assert [sentences[i] for i in summary.sentence_indices] == list(summary.sentences)
+    for index, text in zip(summary.sentence_indices, summary.sentences, strict=True):
+        assert sentences[index].endswith(text)  # the default may strip an agency tag
     for text in summary.sentences:
         assert text not in HEADINGS
         assert text != "Ok."
@@ -82,6 +83,38 @@ def test_default_summary_of_the_seed_opens_with_its_lead(nlp: Language, seed_tex
     assert "Balking at sanctions" not in summary.sentences
 
 
+def test_default_is_the_lead_without_what_is_not_news(nlp: Language) -> None:
+    text = (
+        "Border talks resume\n"
+        "By Jane Roe\n"
+        "LIMA (Reuters) - Peru and Chile reopened talks on their maritime border on Monday.\n"
+        "The two foreign ministers met for three hours in the presidential palace.\n"
+        "” and that is all we will say,” one official added.\n"
+        "Negotiators said a deal on fishing rights could follow within a month.\n"
+        "Both sides want the dispute settled before the summit in November.\n"
+    )
+    summary = summarize(nlp(text), sentences=3)
+    assert summary.sentences == (
+        "Peru and Chile reopened talks on their maritime border on Monday.",
+        "The two foreign ministers met for three hours in the presidential palace.",
+        "Negotiators said a deal on fishing rights could follow within a month.",
+    )
+    lead = summarize(nlp(text), method="lead", sentences=3)
+    assert any("one official added" in s for s in lead.sentences)  # the raw lead keeps it
+
+
+def test_default_strips_an_agency_tag_and_a_photo_credit(nlp: Language) -> None:
+    text = (
+        "(Reuters) - Peru and Chile reopened talks on their maritime border on Monday.\n"
+        "JANE ROE / THE DAILY HERALD The two foreign ministers met for three hours in Lima.\n"
+    )
+    summary = summarize(nlp(text), sentences=2)
+    assert summary.sentences == (
+        "Peru and Chile reopened talks on their maritime border on Monday.",
+        "The two foreign ministers met for three hours in Lima.",
+    )
+
+
 def test_unknown_method_names_the_valid_ones(nlp: Language) -> None:
     with pytest.raises(ValueError, match="lexrank") as error:
         summarize(nlp(ARTICLE), method="bogus")
@@ -115,7 +148,7 @@ def test_short_texts_still_summarize(nlp: Language) -> None:
 
 @pytest.mark.shared
 @pytest.mark.parametrize("dataset", ["summeval-cnndm", "newsroom"])
-def test_default_keeps_pace_with_lead3_and_beats_plain_lexrank(nlp: Language, dataset: str) -> None:
+def test_default_never_falls_behind_lead3(nlp: Language, dataset: str) -> None:
     shared_path("data", "human-refs", f"{dataset}.jsonl")
     from bench.eval.summaries import RougeF1, load_human_set, parse_items, score_method
 
@@ -129,16 +162,15 @@ def test_default_keeps_pace_with_lead3_and_beats_plain_lexrank(nlp: Language, da
     }
     for budget in ("3 sentences", "reference words"):
         ours, lead, lexrank = (rows[(m, budget)] for m in (DEFAULT_METHOD, "lead", "lexrank"))
-        # Measured on these 20 articles: within 0.35 points of Lead-3 on every metric.
-        assert ours.rouge1 >= lead.rouge1 - 1.0
-        assert ours.rouge2 >= lead.rouge2 - 1.0
-        assert ours.rougeL >= lead.rougeL - 1.0
+        # Measured on these 20 articles: equal to Lead-3 (the cleaned lead drops nothing here).
+        assert ours.rouge1 >= lead.rouge1 - 0.1
+        assert ours.rouge2 >= lead.rouge2 - 0.1
         assert ours.rouge1 >= lexrank.rouge1 + 1.0
         assert ours.rouge1 >= 23.0  # measured 26.1-34.7
 
 
 @pytest.mark.shared
-def test_default_beats_lead3_on_bbc_dev_extracts(nlp: Language) -> None:
+def test_position_ranker_beats_lead3_on_bbc_dev_extracts(nlp: Language) -> None:
     shared_path("data", "bbc-news-summary", "bbc-news-summary.jsonl.gz")
     from bench.eval.summaries import RougeF1, load_bbc, parse_items, score_method
 
@@ -147,13 +179,12 @@ def test_default_beats_lead3_on_bbc_dev_extracts(nlp: Language) -> None:
     rouge = RougeF1()
     rows = {
         (row.method, row.budget): row
-        for method in (DEFAULT_METHOD, "lead")
+        for method in (POSITION_METHOD, "lead")
         for row in score_method("bbc", method, items, docs, rouge)
     }
-    # Measured on these 20 politics dev articles: 71.3 vs 68.1 ROUGE-1 at the reference's
-    # length, 41.8 vs 41.9 at 3 sentences (294 articles: 70.5 vs 65.9 and 41.5 vs 40.4).
-    ours, lead = rows[(DEFAULT_METHOD, "reference words")], rows[("lead", "reference words")]
+    # BBC's references are machine-selected extracts (~40% of the article), not human summaries:
+    # the position ranker covers them better than the lead; measured on these 20 politics dev
+    # articles 71.3 vs 68.1 ROUGE-1 at the reference's length.
+    ours, lead = rows[(POSITION_METHOD, "reference words")], rows[("lead", "reference words")]
     assert ours.rouge1 >= lead.rouge1 + 1.0
     assert ours.rouge2 >= lead.rouge2 + 1.0
-    short_ours, short_lead = rows[(DEFAULT_METHOD, "3 sentences")], rows[("lead", "3 sentences")]
-    assert short_ours.rouge1 >= short_lead.rouge1 - 1.0

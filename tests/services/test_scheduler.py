@@ -21,7 +21,7 @@ from bot.domain.schedule import (
     first_due,
 )
 from bot.services.briefings import BriefingService
-from bot.services.scheduler import MAX_IDLE_S, DigestScheduler
+from bot.services.scheduler import MAX_IDLE_S, DigestScheduler, SharedSendPacer
 from storage import SqliteStore, Store
 from tests.digest_texts import BORDER_TALKS, LITHIUM_DEAL, NILE_TREATY, store_article
 
@@ -294,3 +294,30 @@ async def test_a_late_digest_ranks_only_what_arrived_in_its_window(
     assert [s.title for s in digest.briefing.stories] == [
         "Egypt and Ethiopia resume talks on the Nile dam"
     ]
+
+
+# --- the pacer every process shares ----------------------------------------------------------
+
+
+async def test_shared_pacer_reserves_one_moment_per_request_and_waits_for_it(
+    store: Store,
+) -> None:
+    # Two processes on one database, both at t=1000: 4 per second between them, evenly spaced.
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    def pacer() -> SharedSendPacer:
+        return SharedSendPacer(
+            store.send_slots, limit=4, period=1.0, clock=lambda: 1000.0, sleep=sleep
+        )
+
+    first, second = pacer(), pacer()
+    for _ in range(3):
+        await first.acquire()
+        await second.acquire()
+    # Six requests, six moments: 0, 0.25, … 1.25 s from now; none reserved and thrown away.
+    assert slept == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.25])
+    later = await store.send_slots.take("discord-global", at=1000.0, limit=4, period=1.0)
+    assert later == pytest.approx(1.5)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage import Store
 
 GUILD = 51
@@ -77,13 +79,16 @@ async def test_claimers_at_once_share_the_due_digests_without_overlap(store: Sto
     assert sorted(claimed) == sorted(ids)  # every digest once, none twice
 
 
-async def test_send_slots_keep_a_sliding_window_for_every_taker(store: Store) -> None:
-    taken = [
-        await store.send_slots.take("discord", at=100.0 + i * 0.01, limit=5, period=1.0)
-        for i in range(5)
+async def test_send_slots_space_every_takers_requests_evenly(store: Store) -> None:
+    # 5 per second: a moment every 0.2 s, whoever asks.
+    waits = [
+        await store.send_slots.take("discord", at=100.0, limit=5, period=1.0) for _ in range(4)
     ]
-    assert taken == [0.0] * 5
-    wait = await store.send_slots.take("discord", at=100.5, limit=5, period=1.0)
-    assert 0.49 <= wait <= 0.51  # until the first slot leaves the window
-    assert await store.send_slots.take("other key", at=100.5, limit=5, period=1.0) == 0.0
-    assert await store.send_slots.take("discord", at=101.0, limit=5, period=1.0) == 0.0
+    assert waits == pytest.approx([0.0, 0.2, 0.4, 0.6])
+    # Another process asks a little later: it gets the next free moment, not one of those.
+    assert await store.send_slots.take("discord", at=100.1, limit=5, period=1.0) == pytest.approx(
+        0.7
+    )
+    assert await store.send_slots.take("other key", at=100.1, limit=5, period=1.0) == 0.0
+    # After a quiet while the clock starts from now again.
+    assert await store.send_slots.take("discord", at=200.0, limit=5, period=1.0) == 0.0
