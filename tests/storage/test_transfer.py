@@ -54,6 +54,20 @@ async def filled_sqlite(path: Path) -> list[int]:
             next_due_at=at(600),
             now=at(2),
         )
+        added = await store.feeds.subscribe(
+            GUILD,
+            "https://news.example.org/world/rss",
+            title="World",
+            site_url=None,
+            live_channel_id=5,
+            topic="talks",
+            country=None,
+            created_by=1,
+            now=at(3),
+            limit=10,
+        )
+        assert added is not None
+        await store.feeds.record_item(added.feed.id, "guid-1", outcome="stored", now=at(4))
     return ids
 
 
@@ -91,6 +105,11 @@ async def test_everything_is_copied_with_its_ids_and_a_rerun_changes_nothing(
             GUILD
         ) == await sqlite_store.digests.subscriptions(GUILD)
         assert await pg_store.channels.autosummary_enabled(GUILD, 5)
+        assert await pg_store.feeds.subscriptions(GUILD) == await sqlite_store.feeds.subscriptions(
+            GUILD
+        )
+        [listing] = await pg_store.feeds.subscriptions(GUILD)
+        assert await pg_store.feeds.known_items(listing.feed.id, ["guid-1", "guid-2"]) == {"guid-1"}
         # New rows get ids after the copied ones.
         added = await pg_store.articles.add(GUILD, *make_pair(20), now=at(30))
         assert added.article.id > max(ids)
