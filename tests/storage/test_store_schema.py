@@ -65,6 +65,8 @@ EXPECTED_COLUMNS = {
         "partial",
         "start_offset",
         "end_offset",
+        "speaker_type",
+        "scare_quote",
     },
     "autosummary_channels": {"guild_id", "channel_id", "enabled"},
     "article_urls": {"guild_id", "canonical_url", "article_id"},
