@@ -1,4 +1,11 @@
-"""PostgreSQL digest subscriptions (one per channel) and their per-occurrence delivery log."""
+"""PostgreSQL digest subscriptions (one per channel) and their per-occurrence delivery log.
+
+Background jobs are claimed here (and in feeds.py) with our own leases instead of a queue
+library such as procrastinate or pgqueuer: every job already is a row with its due time — the
+subscription, the feed, the live channel — so claiming is one `UPDATE … WHERE id IN (SELECT …
+FOR UPDATE SKIP LOCKED)` on that row, and the same Protocol method runs on SQLite too. A queue
+would copy each schedule into a second table and keep the two in step.
+"""
 
 from __future__ import annotations
 
