@@ -2,17 +2,20 @@
 
 Finding quoted text is easy; attributing it is the product. Quote marks are paired per
 paragraph by position (an odd count or a misplaced curly mark never crashes). Certain rules
-decide first: a dash signature ("...” — Jane Roe") and a person named in the cue clause right
-beside the quote ("...,” Lopez said", "...,” said Mr. Wang"). Every other quote gets candidate
-sources, each with features saying how it is tied to the quote: the subject of every cue that
-governs the quote, sits beside it or shares its sentence (resolved through the article's person
-table: "Mr. Wang" -> Wang Yi, "the secretary of state" -> John F. Kerry by the title the article
-gave him, "it" -> the organization just named, "he"/"she" -> each recent person of that gender
-with how recent, how prominent and how placed they are), the people of the sentence, the two
-before and the paragraph, the latest speakers and the previous quote's speaker. The learned
-ranker (bot/nlp/speakers.py) picks one or none. Organisations and groups speak too ("the
-Foreign Ministry said", "officials said") and say so in `speaker_type`. A word or two in quote
-marks that no reporting cue governs is a scare quote: flagged, never given a speaker.
+decide first: a dash signature ("...” — Jane Roe", or "- Jane Roe" alone on the line below a
+quote paragraph) and a person named in the cue clause right beside the quote ("...,” Lopez
+said", "...,” said Mr. Wang"). Every other quote gets candidate sources, each with features
+saying how it is tied to the quote: the subject of every cue that governs the quote, sits beside
+it or shares its sentence (resolved through the article's person table: "Mr. Wang" -> Wang Yi,
+"the secretary of state" -> John F. Kerry by the title the article gave him, "it" -> the
+organization just named, "he"/"she" -> each recent person of that gender with how recent, how
+prominent and how placed they are), the people of the sentence, the two before and the
+paragraph, the latest speakers, the previous quote's speaker and whoever said a phrase first
+when it is quoted again; how near each person's name sits, who is mentioned most and who is
+first named in the paragraph count too. The learned ranker (bot/nlp/speakers.py) picks one or
+none. Organisations and groups speak too ("the Foreign Ministry said", "officials said") and say
+so in `speaker_type`. A word or two in quote marks that no reporting cue governs is a scare
+quote: flagged, never given a speaker.
 """
 
 from __future__ import annotations
