@@ -564,9 +564,26 @@ def _dash_signature(
 ) -> str | None:
     """'“...” ― Jane Roe' at the end of a paragraph: the named signer."""
     position = span.end
+    next_line = False
     while position < line_end and (text[position] in ALL_MARKS or text[position] in " \u00a0"):
         position += 1
-    if position >= line_end or text[position] not in DASHES:
+    if position < len(text) and text[position] in ".,":
+        position += 1
+    if position >= line_end:
+        # '“...”' closing its paragraph and '- Jane Roe.' alone on the next line (fact checks,
+        # pull quotes): the signer, when the quote is the whole paragraph
+        paragraph_start = text.rfind("\n", 0, span.start) + 1
+        if text[paragraph_start : span.start].strip("".join(ALL_MARKS) + " \u00a0"):
+            return None
+        position = line_end
+        while position < len(text) and text[position].isspace():
+            position += 1
+        next_end = text.find("\n", position)
+        line_end = len(text) if next_end < 0 else next_end
+        if position >= line_end or text[position] not in DASHES:
+            return None
+        next_line = True
+    elif text[position] not in DASHES:
         return None
     while position < line_end and (text[position] in DASHES or text[position].isspace()):
         position += 1
@@ -583,6 +600,8 @@ def _dash_signature(
         if token.text == "," or not token.text[:1].isupper():
             break
         words.append(token.text)
+    if next_line:  # a line of its own may be a list item: only a person the article names
+        return resolver.people.resolve_name(words, signature.start) if words else None
     return " ".join(words) if 0 < len(words) <= 4 else None
 
 

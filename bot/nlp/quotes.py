@@ -2,24 +2,27 @@
 
 Finding quoted text is easy; attributing it is the product. Quote marks are paired per
 paragraph by position (an odd count or a misplaced curly mark never crashes). Certain rules
-decide first: a dash signature ("...” — Jane Roe") and a person named in the cue clause right
-beside the quote ("...,” Lopez said", "...,” said Mr. Wang"). Every other quote gets candidate
-sources, each with features saying how it is tied to the quote: the subject of every cue that
-governs the quote, sits beside it or shares its sentence (resolved through the article's person
-table: "Mr. Wang" -> Wang Yi, "the secretary of state" -> John F. Kerry by the title the article
-gave him, "it" -> the organization just named, "he"/"she" -> each recent person of that gender
-with how recent, how prominent and how placed they are), the people of the sentence, the two
-before and the paragraph, the latest speakers and the previous quote's speaker. The learned
-ranker (bot/nlp/speakers.py) picks one or none. Organisations and groups speak too ("the
-Foreign Ministry said", "officials said") and say so in `speaker_type`. A word or two in quote
-marks that no reporting cue governs is a scare quote: flagged, never given a speaker.
+decide first: a dash signature ("...” — Jane Roe", or "- Jane Roe" alone on the line below a
+quote paragraph) and a person named in the cue clause right beside the quote ("...,” Lopez
+said", "...,” said Mr. Wang"). Every other quote gets candidate sources, each with features
+saying how it is tied to the quote: the subject of every cue that governs the quote, sits beside
+it or shares its sentence (resolved through the article's person table: "Mr. Wang" -> Wang Yi,
+"the secretary of state" -> John F. Kerry by the title the article gave him, "it" -> the
+organization just named, "he"/"she" -> each recent person of that gender with how recent, how
+prominent and how placed they are), the people of the sentence, the two before and the
+paragraph, the latest speakers, the previous quote's speaker and whoever said a phrase first
+when it is quoted again; how near each person's name sits, who is mentioned most and who is
+first named in the paragraph count too. The learned ranker (bot/nlp/speakers.py) picks one or
+none. Organisations and groups speak too ("the Foreign Ministry said", "officials said") and say
+so in `speaker_type`. A word or two in quote marks that no reporting cue governs is a scare
+quote: flagged, never given a speaker.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
@@ -148,8 +151,11 @@ def _adjacent_route(doc: Doc, quote: Span, quoted: set[int], resolver: _Resolver
         return None  # the quote ended its sentence and a new sentence begins
     name = "adjacent_ended" if ended else "adjacent"
     for offset, token in enumerate(window[:verb_at]):
-        if offset > 5 or (
-            token.pos_ in NOT_BEFORE_SPEAKER and token.lower_ not in PERSONAL_PRONOUNS
+        if (
+            offset > 5
+            or (token.pos_ in NOT_BEFORE_SPEAKER and token.lower_ not in PERSONAL_PRONOUNS)
+            # another clause sits between quote and cue ('“…” to support Trump, and suggested')
+            or token.pos_ in {"VERB", "AUX", "PART"}
         ):
             break
         entity = people.entity_at(token.i)
@@ -359,9 +365,11 @@ def _subject_candidates(
 
 def _context_candidates(
     resolver: _Resolver, quote: Span, previous: _Decision | None
-) -> dict[str, dict[str, float]]:
-    """People near the quote, the latest speakers and the previous quote's speaker."""
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """People near the quote, the latest speakers and the previous quote's speaker (and the
+    kind of those that are not people)."""
     found: dict[str, dict[str, float]] = {}
+    kinds: dict[str, str] = {}
 
     def add(name: str, feature: str, value: float = 1.0) -> None:
         features = found.setdefault(name, {})
@@ -400,8 +408,11 @@ def _context_candidates(
             add(name, "ctx_s0_after")
     for feature, subject in _clause_subjects(resolver, quote):
         for name, kind, _, _ in _subject_candidates(resolver, subject):
-            if kind == "person" and name is not None:
+            if kind == "person" or feature == "ctx_colon_subject":
+                # 'The ministry described it this way: “...”': organisations lead in too
                 add(name, feature)
+                if kind != "person":
+                    kinds[name] = kind
     if previous is not None and previous.speaker is not None:
         if previous.paragraph == paragraph:
             add(previous.speaker, "ctx_prev_quote_para")
@@ -409,7 +420,7 @@ def _context_candidates(
                 add(previous.speaker, "ctx_prev_quote_near")
         elif previous.paragraph == paragraph - 1:
             add(previous.speaker, "ctx_prev_quote_prevpara")
-    return found
+    return found, kinds
 
 
 def _clause_subjects(resolver: _Resolver, quote: Span) -> list[tuple[str, Token]]:
@@ -451,6 +462,7 @@ def _candidates(
     previous: _Decision | None,
     partial: bool,
     floating: str | None,
+    echoed: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[SpeakerCandidate], dict[str, float], dict[str, str]]:
     """The quote's candidate sources with their features, the null row, and each one's cue."""
     people = resolver.people
@@ -478,14 +490,23 @@ def _candidates(
         if route.subject.lower_ in PERSONAL_PRONOUNS:
             null["null_pronoun_route"] = 1.0
     speakers = {name for _, _, name, kind in resolver.discourse.events if kind == "speech"}
-    for name, features in _context_candidates(resolver, quote, previous).items():
-        if name not in by_name and people.person(name) is None and name not in speakers:
+    context, context_kinds = _context_candidates(resolver, quote, previous)
+    for name, features in context.items():
+        kind = context_kinds.get(name, "person")
+        if (
+            name not in by_name
+            and kind == "person"
+            and people.person(name) is None
+            and name not in speakers
+        ):
             continue
-        candidate = by_name.setdefault(name, SpeakerCandidate(name, "person"))
+        candidate = by_name.setdefault(name, SpeakerCandidate(name, kind))
         for feature, value in features.items():
             candidate.add(feature, value)
     if floating is not None:
         by_name.setdefault(floating, SpeakerCandidate(floating, "person")).add("ctx_floating")
+    for name, kind in echoed:
+        by_name.setdefault(name, SpeakerCandidate(name, kind)).add("echo")
     quote_tokens = range(quote.start, quote.end)
     spoken: dict[str, int] = {}
     for token, _, name, kind in resolver.discourse.events:
@@ -493,6 +514,7 @@ def _candidates(
             break
         if kind == "speech":
             spoken[name] = spoken.get(name, 0) + 1
+    _add_placement(resolver, quote, by_name.values())
     for candidate in by_name.values():
         candidate.add(f"kind_{candidate.kind}")
         person = people.person(candidate.name)
@@ -512,6 +534,76 @@ def _candidates(
                 if not feature.startswith(("ant_", "kind_")):
                     candidate.features[f"{feature}|partial"] = value
     return list(by_name.values()), null, cues
+
+
+def _normalised(text: str) -> str:
+    """Lower-cased words joined by single spaces, punctuation dropped: how echoes are compared."""
+    return " ".join("".join(ch for ch in word if ch.isalnum()) for word in text.lower().split())
+
+
+def _echoed_speakers(
+    quoted_text: str, said: Sequence[tuple[str, str, str]]
+) -> list[tuple[str, str]]:
+    """Speakers of earlier quotes that contain this one's words or are contained in them: a
+    phrase quoted again ("called it “extremely careless”") is the first speaker's."""
+    words = _normalised(quoted_text)
+    if not words:
+        return []
+    found: list[tuple[str, str]] = []
+    for earlier, speaker, kind in reversed(said):
+        if (f" {words} " in f" {earlier} " or f" {earlier} " in f" {words} ") and (
+            speaker,
+            kind,
+        ) not in found:
+            found.append((speaker, kind))
+    return found[:2]
+
+
+# Token distances from a quote to a candidate's nearest name mention, as buckets.
+DISTANCE_BUCKETS = (5, 15, 40)
+
+
+def _add_placement(
+    resolver: _Resolver, quote: Span, candidates: Iterable[SpeakerCandidate]
+) -> None:
+    """How each person's name mentions sit against the quote, relative to the other candidates:
+    how near the nearest mention is, whether it is the nearest person before the quote, the most
+    mentioned candidate, or a person first named in this paragraph (sources are introduced
+    where they are first quoted)."""
+    people = resolver.people
+    paragraph = resolver.paragraph_of_sentence[resolver.sentence_of[quote.start]]
+    nearest_before: tuple[int, SpeakerCandidate] | None = None
+    most: tuple[int, SpeakerCandidate] | None = None
+    for candidate in candidates:
+        person = people.person(candidate.name)
+        if person is None or not person.mentions:
+            continue
+        outside = [
+            (quote.start - end if end <= quote.start else start - quote.end, end <= quote.start)
+            for start, end in person.mentions
+            if end <= quote.start or start >= quote.end
+        ]
+        if outside:
+            distance, before = min(outside)
+            bucket = next(
+                (k for k, limit in enumerate(DISTANCE_BUCKETS) if distance <= limit),
+                len(DISTANCE_BUCKETS),
+            )
+            candidate.add(f"dist{bucket}_{'before' if before else 'after'}")
+            before_distances = [d for d, b in outside if b]
+            if before_distances and (
+                nearest_before is None or min(before_distances) < nearest_before[0]
+            ):
+                nearest_before = (min(before_distances), candidate)
+        if most is None or len(person.mentions) > most[0]:
+            most = (len(person.mentions), candidate)
+        first_sentence = resolver.sentence_of[min(start for start, _ in person.mentions)]
+        if resolver.paragraph_of_sentence[first_sentence] == paragraph:
+            candidate.add("first_named_in_paragraph")
+    if nearest_before is not None:
+        nearest_before[1].add("nearest_before")
+    if most is not None:
+        most[1].add("most_mentioned")
 
 
 def extract_quotes(
@@ -548,6 +640,7 @@ def extract_quotes(
     paragraphs = _paragraph_bounds(text)
     quotes: list[Quote] = []
     previous: _Decision | None = None
+    said: list[tuple[str, str, str]] = []  # (normalised words, speaker, kind) of earlier quotes
     for span, token_span in zip(spans, token_spans, strict=True):
         if token_span is None or len(token_span) == 0:
             continue
@@ -581,8 +674,9 @@ def extract_quotes(
                 )
                 continue
             floating = None if partial else _floating_speaker(resolver, token_span)
+            echoed = _echoed_speakers(quoted_text, said)
             candidates, null, cues = _candidates(
-                resolver, token_span, routes, previous, partial, floating
+                resolver, token_span, routes, previous, partial, floating, echoed
             )
             certain = [c for c in candidates if CERTAIN_FEATURES & c.features.keys()]
             if certain:
@@ -591,6 +685,8 @@ def extract_quotes(
                 chosen = decide(QuoteContext(span.start, span.end, partial), candidates, null)
             if chosen is not None:
                 speaker, kind, cue = chosen.name, chosen.kind, cues.get(chosen.name)
+        if speaker is not None and kind is not None:
+            said.append((_normalised(quoted_text), speaker, kind))
         if speaker is not None and kind == "person":
             resolver.discourse.add(
                 token_span.start, resolver.sentence_of[token_span.start], speaker, "speech"
