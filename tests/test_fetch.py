@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -220,10 +219,9 @@ async def test_redirect_without_location_is_refused(page_server: PageServer) -> 
     ],
 )
 async def test_unsafe_urls_are_refused_without_a_request(url: str, reason: str) -> None:
-    started = time.monotonic()
+    # The reason names the address class: a request to it would fail another way (no answer).
     with pytest.raises(FetchError, match=reason):
         await fetch_page(url)
-    assert time.monotonic() - started < 1
 
 
 async def test_allow_private_admits_loopback_only() -> None:
@@ -369,10 +367,9 @@ async def test_compressed_page_is_capped_after_decompression(page_server: PageSe
 
 
 async def test_slow_site_times_out(page_server: PageServer) -> None:
-    started = time.monotonic()
+    # The page answers only after 30 s: without the timeout the fetch would succeed.
     with pytest.raises(FetchError, match=r"took longer than 0\.3 seconds"):
         await fetch_local(page_server.url("/slow.html"), timeout_s=0.3)
-    assert time.monotonic() - started < 2
 
 
 async def test_site_that_stalls_mid_body_times_out(page_server: PageServer) -> None:
