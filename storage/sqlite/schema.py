@@ -143,29 +143,34 @@ class ForeignDatabaseError(RuntimeError):
 
 
 async def _refuse_unknown(conn: aiosqlite.Connection, known: int) -> int:
-    """The file's schema version, unless newer code or another program made it (raises)."""
-    current = await user_version(conn)
+    """The file's schema version, unless newer code or another program made it (raises).
+
+    The version and the table names are read in ONE statement, so both come from one snapshot:
+    read apart, another process's migration could commit between them, and a new file being
+    migrated would look like version 0 with tables — someone else's database.
+    """
+    async with conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version) AS version,"
+        " (SELECT group_concat(name, char(31)) FROM sqlite_master"
+        "  WHERE type = 'table' AND name NOT LIKE 'sqlite_%') AS tables"
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    current = int(row[0] or 0)
+    tables = set(row[1].split("\x1f")) if row[1] else set()
     if current > known:
         raise NewerDatabaseError(
             f"the database is at schema {current}, newer than this code ({known}): "
             "run a newer Diplobrief, or restore an older copy"
         )
-    await _refuse_foreign(conn, current)
-    return current
-
-
-async def _refuse_foreign(conn: aiosqlite.Connection, version: int) -> None:
-    """A database with tables but no schema version, or a version but no articles table, was
-    not made by Diplobrief."""
-    async with conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ) as cursor:
-        tables = {row[0] for row in await cursor.fetchall()}
-    if (version == 0 and tables) or (version > 0 and "articles" not in tables):
+    # A database with tables but no schema version, or a version but no articles table, was
+    # not made by Diplobrief.
+    if (current == 0 and tables) or (current > 0 and "articles" not in tables):
         raise ForeignDatabaseError(
             "this is another program's SQLite database (its tables are not Diplobrief's); "
             "point DIPLOBRIEF_DATABASE at a new file"
         )
+    return current
 
 
 def _open_failure(path: Path, error: BaseException) -> StorageError:
