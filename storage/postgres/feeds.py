@@ -24,6 +24,12 @@ from bot.domain.feeds import (
     FeedSubscription,
 )
 from bot.domain.urls import canonical_url
+from storage.feed_rows import (
+    FEED_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    feed_from_row,
+    subscription_from_row,
+)
 from storage.postgres.database import PostgresDatabase, aware, optional_utc, utc
 from storage.postgres.live import PostgresLive
 
@@ -33,52 +39,13 @@ log = logging.getLogger(__name__)
 # hash. The two-key form is a lock space of its own, apart from the one-key locks elsewhere.
 _SUBSCRIBE_LOCK = 0x46454544
 
-_FEED_COLUMNS = (
-    "f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.ttl_s, f.created_at,"
-    " f.next_fetch_at, f.last_fetched_at, f.last_ok_at, f.failures, f.failing_since,"
-    " f.last_error, f.paused_at, f.paused_reason, f.baselined"
-)
-_SUBSCRIPTION_COLUMNS = (
-    "s.id AS sub_id, s.guild_id, s.feed_id, s.live_channel_id, s.topic, s.country,"
-    " s.created_by, s.created_at AS sub_created_at, s.baseline_done, s.items_stored"
-)
-
 
 def _feed(row: asyncpg.Record) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        site_url=row["site_url"],
-        created_at=utc(row["created_at"]),
-        next_fetch_at=utc(row["next_fetch_at"]),
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        ttl_s=row["ttl_s"],
-        last_fetched_at=optional_utc(row["last_fetched_at"]),
-        last_ok_at=optional_utc(row["last_ok_at"]),
-        failures=row["failures"],
-        failing_since=optional_utc(row["failing_since"]),
-        last_error=row["last_error"],
-        paused_at=optional_utc(row["paused_at"]),
-        paused_reason=row["paused_reason"],
-        baselined=row["baselined"],
-    )
+    return feed_from_row(row, utc)
 
 
 def _subscription(row: asyncpg.Record) -> FeedSubscription:
-    return FeedSubscription(
-        id=row["sub_id"],
-        scope=row["guild_id"],
-        feed_id=row["feed_id"],
-        created_at=utc(row["sub_created_at"]),
-        live_channel_id=row["live_channel_id"],
-        topic=row["topic"],
-        country=row["country"],
-        created_by=row["created_by"],
-        baseline_done=row["baseline_done"],
-        items_stored=row["items_stored"],
-    )
+    return subscription_from_row(row, utc)
 
 
 def _changed(status: str) -> bool:
@@ -183,7 +150,7 @@ class PostgresFeeds(PostgresLive):
     async def subscriptions(self, scope: int) -> list[FeedListing]:
         async with self._db.reading() as conn:
             rows = await conn.fetch(
-                f"SELECT {_FEED_COLUMNS}, {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
+                f"SELECT {FEED_COLUMNS}, {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
                 " JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = $1"
                 " ORDER BY s.created_at, s.id",
                 scope,
@@ -197,7 +164,7 @@ class PostgresFeeds(PostgresLive):
     async def subscription(self, scope: int, subscription_id: int) -> FeedListing | None:
         async with self._db.reading() as conn:
             row = await conn.fetchrow(
-                f"SELECT {_FEED_COLUMNS}, {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
+                f"SELECT {FEED_COLUMNS}, {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
                 " JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = $1 AND s.id = $2",
                 scope,
                 subscription_id,
@@ -258,7 +225,7 @@ class PostgresFeeds(PostgresLive):
                 "  AND (d.claimed_until IS NULL OR d.claimed_until <= $2)"
                 "  AND EXISTS (SELECT 1 FROM feed_subscriptions s WHERE s.feed_id = d.id)"
                 "  ORDER BY d.next_fetch_at, d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED)"
-                f" RETURNING {_FEED_COLUMNS}",
+                f" RETURNING {FEED_COLUMNS}",
                 aware(now) + lease,
                 now,
                 max(limit, 0),
@@ -280,7 +247,7 @@ class PostgresFeeds(PostgresLive):
     async def subscribers(self, feed_id: int) -> list[FeedSubscription]:
         async with self._db.reading() as conn:
             rows = await conn.fetch(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s WHERE s.feed_id = $1"
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s WHERE s.feed_id = $1"
                 " ORDER BY s.id",
                 feed_id,
             )
@@ -475,7 +442,7 @@ async def _refetch_in_full(conn: asyncpg.Connection, feed_id: int, now: datetime
 
 
 async def _feed_row(conn: asyncpg.Connection, feed_id: int) -> Feed | None:
-    row = await conn.fetchrow(f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = $1", feed_id)
+    row = await conn.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds f WHERE f.id = $1", feed_id)
     return _feed(row) if row else None
 
 
@@ -483,7 +450,7 @@ async def _subscription_row(
     conn: asyncpg.Connection, scope: int, feed_id: int
 ) -> FeedSubscription | None:
     row = await conn.fetchrow(
-        f"SELECT {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
+        f"SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
         " WHERE s.guild_id = $1 AND s.feed_id = $2",
         scope,
         feed_id,

@@ -20,6 +20,12 @@ from bot.domain.feeds import (
     LivePost,
 )
 from bot.domain.urls import canonical_url
+from storage.feed_rows import (
+    FEED_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    feed_from_row,
+    subscription_from_row,
+)
 from storage.sqlite.database import SqliteDatabase, format_time, optional_time, parse_time
 
 _TO_FINISH = (
@@ -29,52 +35,13 @@ _TO_FINISH = (
 
 log = logging.getLogger(__name__)
 
-_FEED_COLUMNS = (
-    "f.id, f.url, f.title, f.site_url, f.etag, f.last_modified, f.ttl_s, f.created_at,"
-    " f.next_fetch_at, f.last_fetched_at, f.last_ok_at, f.failures, f.failing_since,"
-    " f.last_error, f.paused_at, f.paused_reason, f.baselined"
-)
-_SUBSCRIPTION_COLUMNS = (
-    "s.id AS sub_id, s.guild_id, s.feed_id, s.live_channel_id, s.topic, s.country,"
-    " s.created_by, s.created_at AS sub_created_at, s.baseline_done, s.items_stored"
-)
-
 
 def _feed(row: aiosqlite.Row) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        site_url=row["site_url"],
-        created_at=parse_time(row["created_at"]),
-        next_fetch_at=parse_time(row["next_fetch_at"]),
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        ttl_s=row["ttl_s"],
-        last_fetched_at=optional_time(row["last_fetched_at"]),
-        last_ok_at=optional_time(row["last_ok_at"]),
-        failures=row["failures"],
-        failing_since=optional_time(row["failing_since"]),
-        last_error=row["last_error"],
-        paused_at=optional_time(row["paused_at"]),
-        paused_reason=row["paused_reason"],
-        baselined=bool(row["baselined"]),
-    )
+    return feed_from_row(row, parse_time)
 
 
 def _subscription(row: aiosqlite.Row) -> FeedSubscription:
-    return FeedSubscription(
-        id=row["sub_id"],
-        scope=row["guild_id"],
-        feed_id=row["feed_id"],
-        created_at=parse_time(row["sub_created_at"]),
-        live_channel_id=row["live_channel_id"],
-        topic=row["topic"],
-        country=row["country"],
-        created_by=row["created_by"],
-        baseline_done=bool(row["baseline_done"]),
-        items_stored=row["items_stored"],
-    )
+    return subscription_from_row(row, parse_time)
 
 
 def _post(row: aiosqlite.Row) -> LivePost:
@@ -180,7 +147,7 @@ class SqliteFeeds:
     async def subscriptions(self, scope: int) -> list[FeedListing]:
         async with self._db.reading() as conn:
             async with conn.execute(
-                f"SELECT {_FEED_COLUMNS}, {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
+                f"SELECT {FEED_COLUMNS}, {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
                 " JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = ?"
                 " ORDER BY s.created_at, s.id",
                 (scope,),
@@ -195,7 +162,7 @@ class SqliteFeeds:
     async def subscription(self, scope: int, subscription_id: int) -> FeedListing | None:
         async with self._db.reading() as conn:
             async with conn.execute(
-                f"SELECT {_FEED_COLUMNS}, {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
+                f"SELECT {FEED_COLUMNS}, {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
                 " JOIN feeds f ON f.id = s.feed_id WHERE s.guild_id = ? AND s.id = ?",
                 (scope, subscription_id),
             ) as cursor:
@@ -281,7 +248,7 @@ class SqliteFeeds:
         async with (
             self._db.reading() as conn,
             conn.execute(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s WHERE s.feed_id = ?"
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s WHERE s.feed_id = ?"
                 " ORDER BY s.id",
                 (feed_id,),
             ) as cursor,
@@ -710,7 +677,7 @@ def _in_channel(channel: LiveChannel | None, prefix: str = "") -> tuple[str, tup
 
 
 async def _feed_row(conn: aiosqlite.Connection, feed_id: int) -> Feed | None:
-    async with conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = ?", (feed_id,)) as c:
+    async with conn.execute(f"SELECT {FEED_COLUMNS} FROM feeds f WHERE f.id = ?", (feed_id,)) as c:
         row = await c.fetchone()
     return _feed(row) if row else None
 
@@ -719,7 +686,7 @@ async def _subscription_row(
     conn: aiosqlite.Connection, scope: int, feed_id: int
 ) -> FeedSubscription | None:
     async with conn.execute(
-        f"SELECT {_SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
+        f"SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions s"
         " WHERE s.guild_id = ? AND s.feed_id = ?",
         (scope, feed_id),
     ) as cursor:
